@@ -1,0 +1,49 @@
+using Tally.Server.Errors;
+
+namespace Tally.Server.Auth;
+
+/// <summary>
+/// Every <c>/api/</c> request must carry a live token: <c>Authorization: APIToken &lt;token&gt;</c> or <c>Bearer &lt;token&gt;</c>
+/// (or, on 3scale routes, <c>access_token</c>). Otherwise 401 problem+json. <c>/no_auth/</c>, health, metrics and docs are open.
+/// </summary>
+public sealed class TokenAuthenticationMiddleware(RequestDelegate next, TokenAuthenticator authenticator)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        var secret = ReadSecret(context.Request);
+        var grant = secret is null ? null : await authenticator.AuthenticateAsync(secret, context.RequestAborted);
+        if (grant is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "APIToken";
+            var detail = secret is null
+                ? "No token: send 'Authorization: APIToken <token>'."
+                : "The token is unknown, revoked or expired.";
+            await Problems.Unauthorized(detail).ExecuteAsync(context);
+            return;
+        }
+
+        context.Features.Set(new Caller(grant));
+        await next(context);
+    }
+
+    internal static string? ReadSecret(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        foreach (var scheme in (ReadOnlySpan<string>)["APIToken ", "Bearer "])
+        {
+            if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                var value = header[scheme.Length..].Trim();
+                return value.Length == 0 ? null : value;
+            }
+        }
+
+        return null;
+    }
+}

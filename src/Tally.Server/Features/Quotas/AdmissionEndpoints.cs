@@ -1,0 +1,155 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Prometheus;
+using Tally.Domain;
+using Tally.Domain.Access;
+using Tally.Domain.Quotas;
+using Tally.Server.Auth;
+using Tally.Server.Errors;
+using Tally.Storage;
+using Tally.Storage.Entities;
+
+namespace Tally.Server.Features.Quotas;
+
+/// <summary>
+/// Operator API: atomic quota admission for the operator's control plane (scope <c>quota:admit</c>).
+/// Counts move only through these three routes.
+/// </summary>
+public static class AdmissionEndpoints
+{
+    private static readonly Counter Admissions = Metrics.CreateCounter(
+        "tally_quota_admissions_total", "Quota admission decisions.", new CounterConfiguration { LabelNames = ["outcome"] });
+
+    public static IEndpointRouteBuilder MapQuotaAdmission(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/admin/tenants/{tenant}/quota").WithTags("Quota admission");
+        group.MapPost("/admit", AdmitAsync).WithSummary("Add to a count if the result stays within its limit; 409 otherwise.");
+        group.MapPost("/release", ReleaseAsync).WithSummary("Subtract from a count (never below 0).");
+        group.MapPut("/counts", ReconcileAsync).WithSummary("Replace a namespace's counts with observed values.");
+        return routes;
+    }
+
+    public static async Task<Results<Ok<AdmissionResponse>, ProblemHttpResult>> AdmitAsync(
+        string tenant, AdmissionRequest body, Caller caller, TallyDatabase database, QuotaCounterStore counters, QuotaLimitsService limits, CancellationToken ct)
+    {
+        var (call, problem) = await AuthorizeAsync(tenant, body, caller.Grant, database, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var limit = (await limits.GetAsync(tenant, call.Namespace, ct)).LimitFor(call.Kind, call.Key);
+        var limitMicros = Admission.LimitMicros(limit);
+        var result = await counters.AdmitAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, limitMicros, ct);
+        Admissions.WithLabels(result.Admitted ? "admitted" : "refused").Inc();
+        var current = QuotaQuantity.ToUnits(result.CurrentMicros);
+        if (!result.Admitted)
+        {
+            return Problems.Conflict(
+                $"The {call.Kind.ToWire()} limit for '{call.Key}' in namespace '{call.Namespace}' is {limit}; the current count is {current}, so {body.Amount} more would exceed it.",
+                new Dictionary<string, object?>
+                {
+                    ["admitted"] = false,
+                    ["namespace"] = call.Namespace,
+                    ["kind"] = call.Kind.ToWire(),
+                    ["key"] = call.Key,
+                    ["current"] = current,
+                    ["limit"] = limit,
+                    ["requested"] = body.Amount,
+                });
+        }
+
+        return TypedResults.Ok(new AdmissionResponse(true, current, limit ?? EffectiveLimits.Unlimited));
+    }
+
+    public static async Task<Results<Ok<AdmissionResponse>, ProblemHttpResult>> ReleaseAsync(
+        string tenant, AdmissionRequest body, Caller caller, TallyDatabase database, QuotaCounterStore counters, QuotaLimitsService limits, CancellationToken ct)
+    {
+        var (call, problem) = await AuthorizeAsync(tenant, body, caller.Grant, database, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var after = await counters.ReleaseAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, ct);
+        var limit = (await limits.GetAsync(tenant, call.Namespace, ct)).LimitFor(call.Kind, call.Key);
+        return TypedResults.Ok(new AdmissionResponse(null, QuotaQuantity.ToUnits(after), limit ?? EffectiveLimits.Unlimited));
+    }
+
+    public static async Task<Results<Ok<CountsResponse>, ProblemHttpResult>> ReconcileAsync(
+        string tenant, CountsRequest body, Caller caller, TallyDatabase database, CancellationToken ct)
+    {
+        await using var db = database.CreateContext();
+        var ns = body.Namespace ?? throw new RequestValidationException("namespace", "namespace is required.");
+        if (await CheckAccessAsync(db, tenant, ns, caller.Grant, ct) is { } denied)
+        {
+            return denied;
+        }
+
+        var objects = Micros(body.Objects, QuotaKind.Objects, "objects");
+        var resources = Micros(body.Resources, QuotaKind.Resources, "resources");
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.QuotaCounts.Where(c => c.TenantId == tenant && c.Namespace == ns).ExecuteDeleteAsync(ct);
+        db.QuotaCounts.AddRange(objects.Select(kv => Row(tenant, ns, QuotaKind.Objects, kv.Key, kv.Value)));
+        db.QuotaCounts.AddRange(resources.Select(kv => Row(tenant, ns, QuotaKind.Resources, kv.Key, kv.Value)));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new CountsResponse(
+            ns,
+            objects.ToDictionary(kv => kv.Key, kv => QuotaQuantity.ToUnits(kv.Value)),
+            resources.ToDictionary(kv => kv.Key, kv => QuotaQuantity.ToUnits(kv.Value))));
+    }
+
+    private static async Task<(ValidCall Call, ProblemHttpResult? Problem)> AuthorizeAsync(
+        string tenant, AdmissionRequest body, Grant grant, TallyDatabase database, CancellationToken ct)
+    {
+        await using var db = database.CreateContext();
+        var ns = body.Namespace ?? throw new RequestValidationException("namespace", "namespace is required.");
+        if (await CheckAccessAsync(db, tenant, ns, grant, ct) is { } denied)
+        {
+            return (default, denied);
+        }
+
+        var kind = QuotaKinds.Parse(body.Kind);
+        var key = body.Key ?? throw new RequestValidationException("key", "key is required.");
+        QuotaSpec.RequireKey(key, "key");
+        var amount = body.Amount ?? throw new RequestValidationException("amount", "amount is required.");
+        return (new ValidCall(ns, kind, key, QuotaQuantity.ToMicros(amount, kind, "amount")), null);
+    }
+
+    private static async Task<ProblemHttpResult?> CheckAccessAsync(TallyDbContext db, string tenant, string ns, Grant grant, CancellationToken ct)
+    {
+        var (_, problem) = await TenantScope.FindAsync(db, grant, tenant, ct);
+        return problem
+            ?? await TenantScope.RequireNamespaceAsync(db, grant, tenant, ns, ct)
+            ?? TenantScope.RequireWrite(grant)
+            ?? (grant.HasScope(Scopes.QuotaAdmit) ? null : Problems.Forbidden($"The token lacks the '{Scopes.QuotaAdmit}' scope."));
+    }
+
+    private static Dictionary<string, long> Micros(Dictionary<string, double>? counts, QuotaKind kind, string field)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, value) in counts ?? [])
+        {
+            QuotaSpec.RequireKey(key, field);
+            result[key] = QuotaQuantity.ToMicros(value, kind, $"{field}.{key}");
+        }
+
+        return result;
+    }
+
+    private static QuotaCountRow Row(string tenant, string ns, QuotaKind kind, string key, long micros) =>
+        new() { TenantId = tenant, Namespace = ns, Kind = kind.ToWire(), Key = key, CurrentMicros = micros };
+
+    private readonly record struct ValidCall(string Namespace, QuotaKind Kind, string Key, long AmountMicros);
+}
+
+/// <summary>Admit/release body. <c>amount</c>: whole number for objects, up to 6 decimals for resources.</summary>
+public sealed record AdmissionRequest(string? Namespace, string? Kind, string? Key, double? Amount);
+
+/// <summary><c>admitted</c> is present on admit only; <c>limit</c> is -1 when unlimited.</summary>
+public sealed record AdmissionResponse(bool? Admitted, double Current, double Limit);
+
+public sealed record CountsRequest(string? Namespace, Dictionary<string, double>? Objects, Dictionary<string, double>? Resources);
+
+public sealed record CountsResponse(string Namespace, Dictionary<string, double> Objects, Dictionary<string, double> Resources);

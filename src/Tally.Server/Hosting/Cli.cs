@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Tally.Domain.Access;
+using Tally.Server.Auth;
+using Tally.Storage;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>What the CLI verbs do, apart from parsing.</summary>
+public static class Cli
+{
+    /// <summary>Migrates, bootstraps, optionally seeds the demo, then serves until SIGTERM/SIGINT (in-flight requests drain, up to 30 s).</summary>
+    public static async Task<int> ServeAsync(TallyOptions options)
+    {
+        var builder = TallyApp.CreateBuilder(options);
+        var app = TallyApp.Configure(builder.Build());
+        var database = app.Services.GetRequiredService<TallyDatabase>();
+        var clock = app.Services.GetRequiredService<TimeProvider>();
+        await database.MigrateAsync();
+        string? generated;
+        try
+        {
+            generated = await Bootstrap.EnsureOperatorTokenAsync(database, options.BootstrapToken, clock, CancellationToken.None);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+
+        if (generated is not null)
+        {
+            Console.WriteLine($"Operator admin token (shown once, store it now): {generated}");
+        }
+
+        if (options.Demo)
+        {
+            Console.WriteLine($"Demo tenant '{Bootstrap.DemoTenant}' admin token: {await Bootstrap.SeedDemoAsync(database, clock, CancellationToken.None)}");
+        }
+
+        Console.WriteLine($"Tally on {options.Urls} with {database.Describe()}. API reference: /docs");
+        await app.RunAsync();
+        return 0;
+    }
+
+    public static async Task<int> CreateTokenAsync(TallyDatabase database, string? tenant, string name, Role role, string[] scopes, CancellationToken ct)
+    {
+        var unknown = scopes.FirstOrDefault(s => !Scopes.All.Contains(s));
+        if (unknown is not null)
+        {
+            await Console.Error.WriteLineAsync($"Unknown scope '{unknown}'; scopes are {string.Join(", ", Scopes.All)}.");
+            return 2;
+        }
+
+        await using var db = database.CreateContext();
+        if (tenant is not null && !await db.Tenants.AnyAsync(t => t.TenantId == tenant, ct))
+        {
+            await Console.Error.WriteLineAsync($"Tenant '{tenant}' does not exist.");
+            return 2;
+        }
+
+        var (row, secret) = TokenIssuer.Issue(tenant, name, role, [], scopes, [], null, TimeProvider.System.GetUtcNow(), "cli");
+        db.ApiTokens.Add(row);
+        await db.SaveChangesAsync(ct);
+        Console.WriteLine(secret);
+        return 0;
+    }
+}

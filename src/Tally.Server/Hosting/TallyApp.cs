@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http.Json;
+using Prometheus;
+using Scalar.AspNetCore;
+using Tally.Server.Auth;
+using Tally.Server.Errors;
+using Tally.Server.Features.Admin;
+using Tally.Server.Features.Health;
+using Tally.Server.Features.Quotas;
+using Tally.Storage;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>Builds the web host: services, middleware and the route table. Used by <c>tally serve</c> and by the tests.</summary>
+public static class TallyApp
+{
+    /// <summary>Largest JSON body accepted by any route (8 MiB).</summary>
+    public const long MaxRequestBodyBytes = 8 * 1024 * 1024;
+
+    public static WebApplicationBuilder CreateBuilder(TallyOptions options, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new TallyDatabase(options.Database));
+        services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<QuotaCounterStore>();
+        services.AddSingleton<QuotaLimitsService>();
+        services.AddSingleton<ApiRateLimiter>();
+        services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ErrorHandling>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Tally";
+            doc.Info.Description = "Billing, quota and usage metering: the F5 Distributed Cloud Billing and Usage API, the 3scale Billing API and Tally's operator API.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    /// <summary>Adds middleware and every feature's routes.</summary>
+    public static WebApplication Configure(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseMiddleware<TokenAuthenticationMiddleware>();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("Tally API"));
+        app.MapMetrics("/metrics");
+        app.MapHealth();
+
+        app.MapTenants();
+        app.MapNamespaces();
+        app.MapTokens();
+        app.MapQuotaAdmission();
+        app.MapF5Quotas();
+        return app;
+    }
+}

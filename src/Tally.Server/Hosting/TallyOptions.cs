@@ -1,0 +1,26 @@
+namespace Tally.Server.Hosting;
+
+/// <summary>How one <c>tally serve</c> process runs. Filled from the command line and environment.</summary>
+public sealed record TallyOptions
+{
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+    public const string DefaultDatabase = "tally.db";
+
+    /// <summary>Listen addresses (semicolon-separated).</summary>
+    public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary>SQLite path or PostgreSQL connection string.</summary>
+    public string Database { get; init; } = DefaultDatabase;
+
+    /// <summary>Catalog file to load at start (used from the catalog issue on).</summary>
+    public string? CatalogFile { get; init; }
+
+    /// <summary>Seed the demo tenant <c>acme</c>.</summary>
+    public bool Demo { get; init; }
+
+    /// <summary>Operator admin secret to create on an empty database (TALLY_BOOTSTRAP_TOKEN); generated when null.</summary>
+    public string? BootstrapToken { get; init; }
+
+    /// <summary>Seconds a quota-limit or token lookup may be served from this process's cache.</summary>
+    public TimeSpan LimitCacheFor { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,7 @@
+namespace Tally.Storage;
+
+public enum DatabaseEngine
+{
+    Sqlite,
+    Postgres,
+}

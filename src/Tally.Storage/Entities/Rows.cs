@@ -1,0 +1,122 @@
+namespace Tally.Storage.Entities;
+
+/// <summary>A customer of the operator. Key: <see cref="TenantId"/> (the tenant's DNS-1035 name, immutable).</summary>
+public sealed class TenantRow
+{
+    public required string TenantId { get; set; }
+
+    public required string DisplayName { get; set; }
+
+    /// <summary>ISO 4217 code.</summary>
+    public required string Currency { get; set; }
+
+    /// <summary>IANA id.</summary>
+    public required string TimeZone { get; set; }
+
+    public required string Locale { get; set; }
+
+    /// <summary>"prepaid" or "postpaid".</summary>
+    public required string BillingMode { get; set; }
+
+    /// <summary>VAT rate in percent, as a decimal string ("10.0").</summary>
+    public required string VatRate { get; set; }
+
+    public string? VatCode { get; set; }
+
+    /// <summary>JSON object of address lines, as given.</summary>
+    public string? AddressJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A tenant's namespace. Key: (tenant, name). <c>system</c> always exists.</summary>
+public sealed class NamespaceRow
+{
+    public const string System = "system";
+
+    public required string TenantId { get; set; }
+
+    public required string Name { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>An API token. Key: (tenant, id); operator tokens have <see cref="TenantId"/> = "" (<see cref="OperatorTenant"/>).</summary>
+public sealed class ApiTokenRow
+{
+    public const string OperatorTenant = "";
+
+    public required string TenantId { get; set; }
+
+    public required string Id { get; set; }
+
+    /// <summary>Hex SHA-256 of the secret; the secret itself is never stored.</summary>
+    public required string SecretHash { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Role { get; set; }
+
+    /// <summary>Space-separated lists.</summary>
+    public string Permissions { get; set; } = "";
+
+    public string Scopes { get; set; } = "";
+
+    public string Namespaces { get; set; } = "";
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Id of the token that created this one, or "bootstrap"/"cli".</summary>
+    public required string CreatedBy { get; set; }
+}
+
+/// <summary>An F5 quota object (<c>ves.io.schema.quota</c>). Key: (tenant, namespace, name).</summary>
+public sealed class QuotaObjectRow
+{
+    public required string TenantId { get; set; }
+
+    public required string Namespace { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Uid { get; set; }
+
+    public string Description { get; set; } = "";
+
+    public bool Disabled { get; set; }
+
+    /// <summary>JSON objects string→string.</summary>
+    public string LabelsJson { get; set; } = "{}";
+
+    public string AnnotationsJson { get; set; } = "{}";
+
+    /// <summary>The quota spec as F5 JSON (<c>object_limits</c>, <c>resource_limits</c>, <c>api_limits</c>).</summary>
+    public string SpecJson { get; set; } = "{}";
+
+    public required string CreatorId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+}
+
+/// <summary>Admission counter. Key: (tenant, namespace, kind, key). <see cref="CurrentMicros"/> in millionths of a unit.</summary>
+public sealed class QuotaCountRow
+{
+    public required string TenantId { get; set; }
+
+    public required string Namespace { get; set; }
+
+    /// <summary>"objects" or "resources".</summary>
+    public required string Kind { get; set; }
+
+    public required string Key { get; set; }
+
+    public long CurrentMicros { get; set; }
+}

@@ -1,0 +1,157 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+
+namespace Tally.Storage;
+
+/// <summary>
+/// One configured database: the engine, its connection factory and EF options. Singleton per process.
+/// <paramref name="connection"/> is a SQLite file path / <c>Data Source=...</c> string, or a PostgreSQL
+/// connection string (<c>Host=...</c>) or URI (<c>postgres://...</c>).
+/// </summary>
+public sealed class TallyDatabase : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _npgsql;
+
+    public TallyDatabase(string connection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        Engine = DetectEngine(connection);
+        if (Engine == DatabaseEngine.Postgres)
+        {
+            var builder = new NpgsqlConnectionStringBuilder(ToKeyValue(connection));
+            if (builder.MaxPoolSize == 100)
+            {
+                builder.MaxPoolSize = 64;
+            }
+
+            ConnectionString = builder.ConnectionString;
+            _npgsql = NpgsqlDataSource.Create(ConnectionString);
+        }
+        else
+        {
+            var builder = connection.Contains('=', StringComparison.Ordinal)
+                ? new SqliteConnectionStringBuilder(connection)
+                : new SqliteConnectionStringBuilder { DataSource = connection };
+            builder.Pooling = true;
+            builder.DefaultTimeout = 30;
+            ConnectionString = builder.ConnectionString;
+        }
+    }
+
+    public DatabaseEngine Engine { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Human-readable location without secrets (file path, or host/database).</summary>
+    public string Describe() => Engine == DatabaseEngine.Sqlite
+        ? $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}"
+        : $"PostgreSQL {new NpgsqlConnectionStringBuilder(ConnectionString).Host}/{new NpgsqlConnectionStringBuilder(ConnectionString).Database}";
+
+    public static DatabaseEngine DetectEngine(string connection)
+    {
+        var c = connection.TrimStart();
+        return c.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || c.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || c.Contains("Host=", StringComparison.OrdinalIgnoreCase)
+            || c.Contains("Server=", StringComparison.OrdinalIgnoreCase)
+                ? DatabaseEngine.Postgres
+                : DatabaseEngine.Sqlite;
+    }
+
+    /// <summary>Opens a pooled connection. SQLite connections get WAL-friendly pragmas.</summary>
+    public async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken ct = default)
+    {
+        if (_npgsql is not null)
+        {
+            return await _npgsql.OpenConnectionAsync(ct).ConfigureAwait(false);
+        }
+
+        var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <summary>A new EF context on this database. Callers dispose it.</summary>
+    public TallyDbContext CreateContext()
+    {
+        if (Engine == DatabaseEngine.Postgres)
+        {
+            var options = new DbContextOptionsBuilder<PostgresTallyDbContext>()
+                .UseNpgsql(_npgsql!)
+                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
+                .Options;
+            return new PostgresTallyDbContext(options);
+        }
+
+        var sqlite = new DbContextOptionsBuilder<SqliteTallyDbContext>()
+            .UseSqlite(ConnectionString)
+            .AddInterceptors(SqlitePragmaInterceptor.Instance)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
+            .Options;
+        return new SqliteTallyDbContext(sqlite);
+    }
+
+    /// <summary>Applies pending migrations (and, on SQLite, switches the file to WAL). Safe to run from several processes.</summary>
+    public async Task MigrateAsync(CancellationToken ct = default)
+    {
+        await using var context = CreateContext();
+        await context.Database.MigrateAsync(ct).ConfigureAwait(false);
+        if (Engine == DatabaseEngine.Sqlite)
+        {
+            await context.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True when a trivial query succeeds.</summary>
+    public async Task<bool> IsReachableAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_npgsql is not null)
+        {
+            await _npgsql.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string ToKeyValue(string connection)
+    {
+        if (!Uri.TryCreate(connection.Trim(), UriKind.Absolute, out var uri) || !uri.Scheme.StartsWith("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            return connection;
+        }
+
+        var b = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.Port > 0 ? uri.Port : 5432, Database = uri.AbsolutePath.Trim('/') };
+        var userInfo = uri.UserInfo.Split(':', 2);
+        if (userInfo[0].Length > 0)
+        {
+            b.Username = Uri.UnescapeDataString(userInfo[0]);
+        }
+
+        if (userInfo.Length > 1)
+        {
+            b.Password = Uri.UnescapeDataString(userInfo[1]);
+        }
+
+        return b.ConnectionString;
+    }
+}

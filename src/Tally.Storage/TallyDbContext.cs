@@ -1,0 +1,112 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Tally.Storage.Entities;
+
+namespace Tally.Storage;
+
+/// <summary>
+/// The EF Core model. Every table's key starts with the tenant id. Engine-specific subclasses
+/// (<see cref="SqliteTallyDbContext"/>, <see cref="PostgresTallyDbContext"/>) exist only to carry their own migration sets.
+/// </summary>
+public abstract class TallyDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<TenantRow> Tenants => Set<TenantRow>();
+
+    public DbSet<NamespaceRow> Namespaces => Set<NamespaceRow>();
+
+    public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
+
+    public DbSet<QuotaObjectRow> QuotaObjects => Set<QuotaObjectRow>();
+
+    public DbSet<QuotaCountRow> QuotaCounts => Set<QuotaCountRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<TenantRow>(e =>
+        {
+            e.ToTable("tenants");
+            e.HasKey(x => x.TenantId);
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.DisplayName).HasColumnName("display_name").HasMaxLength(256);
+            e.Property(x => x.Currency).HasColumnName("currency").HasMaxLength(3);
+            e.Property(x => x.TimeZone).HasColumnName("time_zone").HasMaxLength(64);
+            e.Property(x => x.Locale).HasColumnName("locale").HasMaxLength(8);
+            e.Property(x => x.BillingMode).HasColumnName("billing_mode").HasMaxLength(16);
+            e.Property(x => x.VatRate).HasColumnName("vat_rate").HasMaxLength(16);
+            e.Property(x => x.VatCode).HasColumnName("vat_code").HasMaxLength(64);
+            e.Property(x => x.AddressJson).HasColumnName("address_json");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<NamespaceRow>(e =>
+        {
+            e.ToTable("namespaces");
+            e.HasKey(x => new { x.TenantId, x.Name });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(63);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<ApiTokenRow>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => x.SecretHash).IsUnique();
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").HasMaxLength(40);
+            e.Property(x => x.SecretHash).HasColumnName("secret_hash").HasMaxLength(64);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(128);
+            e.Property(x => x.Role).HasColumnName("role").HasMaxLength(16);
+            e.Property(x => x.Permissions).HasColumnName("permissions");
+            e.Property(x => x.Scopes).HasColumnName("scopes");
+            e.Property(x => x.Namespaces).HasColumnName("namespaces");
+            e.Property(x => x.ExpiresAt).HasColumnName("expires_at");
+            e.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.CreatedBy).HasColumnName("created_by").HasMaxLength(40);
+        });
+
+        modelBuilder.Entity<QuotaObjectRow>(e =>
+        {
+            e.ToTable("quota_objects");
+            e.HasKey(x => new { x.TenantId, x.Namespace, x.Name });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Namespace).HasColumnName("namespace").HasMaxLength(63);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(63);
+            e.Property(x => x.Uid).HasColumnName("uid").HasMaxLength(36);
+            e.Property(x => x.Description).HasColumnName("description");
+            e.Property(x => x.Disabled).HasColumnName("disabled");
+            e.Property(x => x.LabelsJson).HasColumnName("labels_json");
+            e.Property(x => x.AnnotationsJson).HasColumnName("annotations_json");
+            e.Property(x => x.SpecJson).HasColumnName("spec_json");
+            e.Property(x => x.CreatorId).HasColumnName("creator_id").HasMaxLength(128);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.ModifiedAt).HasColumnName("modified_at");
+        });
+
+        modelBuilder.Entity<QuotaCountRow>(e =>
+        {
+            e.ToTable("quota_counts");
+            e.HasKey(x => new { x.TenantId, x.Namespace, x.Kind, x.Key });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Namespace).HasColumnName("namespace").HasMaxLength(63);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
+            e.Property(x => x.Key).HasColumnName("key").HasMaxLength(512);
+            e.Property(x => x.CurrentMicros).HasColumnName("current_micros");
+        });
+    }
+}
+
+/// <summary>The model on SQLite; owns <c>Migrations/Sqlite</c>.</summary>
+public sealed class SqliteTallyDbContext(DbContextOptions<SqliteTallyDbContext> options) : TallyDbContext(options)
+{
+    /// <summary>SQLite cannot compare or order DateTimeOffset text; store instants as sortable 64-bit integers.</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+}
+
+/// <summary>The model on PostgreSQL; owns <c>Migrations/Postgres</c>.</summary>
+public sealed class PostgresTallyDbContext(DbContextOptions<PostgresTallyDbContext> options) : TallyDbContext(options);

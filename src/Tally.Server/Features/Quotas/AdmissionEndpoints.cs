@@ -22,6 +22,8 @@ public static class AdmissionEndpoints
 
     public static IEndpointRouteBuilder MapQuotaAdmission(this IEndpointRouteBuilder routes)
     {
+        Admissions.WithLabels("admitted").Publish();
+        Admissions.WithLabels("refused").Publish();
         var group = routes.MapGroup("/api/admin/tenants/{tenant}/quota").WithTags("Quota admission");
         group.MapPost("/admit", AdmitAsync).WithSummary("Add to a count if the result stays within its limit; 409 otherwise.");
         group.MapPost("/release", ReleaseAsync).WithSummary("Subtract from a count (never below 0).");
@@ -112,7 +114,11 @@ public static class AdmissionEndpoints
 
         var kind = QuotaKinds.Parse(body.Kind);
         var key = body.Key ?? throw new RequestValidationException("key", "key is required.");
-        QuotaSpec.RequireKey(key, "key");
+        if (!QuotaSpec.IsValidKey(key))
+        {
+            throw new RequestValidationException("key", $"key '{key}' must be 1-{QuotaSpec.MaxKeyLength} characters matching ^[a-zA-Z][a-zA-Z0-9-._]*[a-zA-Z0-9]$.");
+        }
+
         var amount = body.Amount ?? throw new RequestValidationException("amount", "amount is required.");
         return (new ValidCall(ns, kind, key, QuotaQuantity.ToMicros(amount, kind, "amount")), null);
     }

@@ -1,0 +1,236 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tally.Server.Tests.Infrastructure;
+using Tally.Storage;
+using Tally.Storage.Entities;
+
+namespace Tally.Server.Tests.Admission;
+
+public abstract class AdmissionApiTests(TallyFixture fx)
+{
+    /// <summary>Stores a quota object directly, independent of the F5 quota routes.</summary>
+    internal static async Task SetLimitAsync(IServiceProvider services, string tenant, string ns, string name, string specJson)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var db = services.GetRequiredService<TallyDatabase>().CreateContext();
+        db.QuotaObjects.Add(new QuotaObjectRow
+        {
+            TenantId = tenant, Namespace = ns, Name = name, Uid = Guid.NewGuid().ToString(), CreatorId = "test",
+            SpecJson = specJson, CreatedAt = now, ModifiedAt = now,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    private static object Body(string ns, string key, double amount, string kind = "objects") => new { @namespace = ns, kind, key, amount };
+
+    [Fact]
+    public async Task Sixty_four_concurrent_admissions_against_a_limit_of_ten_admit_exactly_ten()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        await SetLimitAsync(fx.Services, tenant, "system", "limits", "{\"object_limits\":{\"http_loadbalancer\":{\"maximum\":10}}}");
+        var clients = Enumerable.Range(0, 8).Select(_ => fx.Operator()).ToArray();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+            clients[i % clients.Length].PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "http_loadbalancer", 1))));
+
+        Assert.Equal(10, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(54, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        var refused = await TallyFixture.ReadObjectAsync(await clients[0].PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "http_loadbalancer", 1)));
+        Assert.Equal(10, (double)refused["current"]!);
+        Assert.Equal(10, (double)refused["limit"]!);
+        foreach (var c in clients)
+        {
+            c.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task An_admission_reports_the_count_and_limit_and_a_refusal_says_which_limit()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        await SetLimitAsync(fx.Services, tenant, "system", "limits", "{\"object_limits\":{\"vk8s\":{\"maximum\":3}}}");
+        using var client = fx.Operator();
+
+        var ok = await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "vk8s", 2));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var admitted = await TallyFixture.ReadObjectAsync(ok);
+        Assert.True((bool)admitted["admitted"]!);
+        Assert.Equal(2, (double)admitted["current"]!);
+        Assert.Equal(3, (double)admitted["limit"]!);
+
+        var refused = await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "vk8s", 2));
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        var problem = await TallyFixture.ReadObjectAsync(refused);
+        Assert.False((bool)problem["admitted"]!);
+        Assert.Equal("vk8s", (string?)problem["key"]);
+        Assert.Equal(2, (double)problem["current"]!);
+        Assert.Equal(3, (double)problem["limit"]!);
+        Assert.Contains("vk8s", (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_namespace_quota_overrides_the_tenant_wide_one_and_minus_one_is_unlimited()
+    {
+        var tenant = await fx.CreateTenantAsync("small", "big");
+        await SetLimitAsync(fx.Services, tenant, "system", "tenant-wide", "{\"object_limits\":{\"lb\":{\"maximum\":5}}}");
+        await SetLimitAsync(fx.Services, tenant, "small", "small", "{\"object_limits\":{\"lb\":{\"maximum\":1}}}");
+        await SetLimitAsync(fx.Services, tenant, "big", "big", "{\"object_limits\":{\"lb\":{\"maximum\":-1}}}");
+        using var client = fx.Operator();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("small", "lb", 1))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("small", "lb", 1))).StatusCode);
+        var big = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("big", "lb", 1000)));
+        Assert.Equal(-1, (double)big["limit"]!);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "lb", 5))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "lb", 1))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Resources_admit_fractions_exactly()
+    {
+        var tenant = await fx.CreateTenantAsync();
+        await SetLimitAsync(fx.Services, tenant, "system", "cpu", "{\"resource_limits\":{\"cpu\":{\"maximum\":0.3}}}");
+        using var client = fx.Operator();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "cpu", 0.1, "resources"))).StatusCode);
+        var second = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "cpu", 0.2, "resources")));
+        Assert.Equal(0.3, (double)second["current"]!, 9);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "cpu", 0.000001, "resources"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Release_never_goes_below_zero()
+    {
+        var tenant = await fx.CreateTenantAsync();
+        using var client = fx.Operator();
+        await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "lb", 2));
+
+        var released = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("system", "lb", 5)));
+        Assert.Equal(0, (double)released["current"]!);
+        var never = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("system", "other", 1)));
+        Assert.Equal(0, (double)never["current"]!);
+    }
+
+    [Fact]
+    public async Task Reconciling_counts_replaces_the_namespaces_counts()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        await SetLimitAsync(fx.Services, tenant, "system", "limits", "{\"object_limits\":{\"lb\":{\"maximum\":4}}}");
+        using var client = fx.Operator();
+        await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "old", 7));
+
+        var response = await client.PutAsJsonAsync($"/api/admin/tenants/{tenant}/quota/counts", new { @namespace = "default", objects = new Dictionary<string, int> { ["lb"] = 3 }, resources = new Dictionary<string, double> { ["cpu"] = 1.5 } });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "lb", 1))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "lb", 1))).StatusCode);
+        var old = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("default", "old", 0)));
+        Assert.Equal(0, (double)old["current"]!);
+    }
+
+    [Theory]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"widgets\",\"key\":\"lb\",\"amount\":1}", "kind")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"key\":\"lb\",\"amount\":-1}", "amount")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"key\":\"lb\",\"amount\":1.5}", "amount")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"key\":\"lb\",\"amount\":\"1\"}", "amount")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"key\":\"9bad\",\"amount\":1}", "key")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"amount\":1}", "key")]
+    [InlineData("{\"kind\":\"objects\",\"key\":\"lb\",\"amount\":1}", "namespace")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"key\":\"lb\"}", "amount")]
+    [InlineData("{\"namespace\":\"system\",\"kind\":\"objects\",\"key\":\"lb\",\"amount\":1,\"force\":true}", "force")]
+    [InlineData("{\"namespace\":", "namespace")]
+    public async Task Bad_admission_input_is_a_400_naming_the_field_and_counts_nothing(string body, string field)
+    {
+        var tenant = await fx.CreateTenantAsync();
+        using var client = fx.Operator();
+
+        var response = await client.PostAsync($"/api/admin/tenants/{tenant}/quota/admit", TallyFixture.Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, (string?)(await TallyFixture.ReadObjectAsync(response))["field"]);
+        var after = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("system", "lb", 0)));
+        Assert.Equal(0, (double)after["current"]!);
+    }
+
+    [Fact]
+    public async Task Bad_counts_input_is_a_400_naming_the_field_and_changes_nothing()
+    {
+        var tenant = await fx.CreateTenantAsync();
+        using var client = fx.Operator();
+        await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "lb", 2));
+
+        var response = await client.PutAsync($"/api/admin/tenants/{tenant}/quota/counts", TallyFixture.Json("{\"namespace\":\"system\",\"objects\":{\"lb\":1,\"vh\":-3}}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("objects.vh", (string?)(await TallyFixture.ReadObjectAsync(response))["field"]);
+        var after = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("system", "lb", 0)));
+        Assert.Equal(2, (double)after["current"]!);
+    }
+
+    [Fact]
+    public async Task An_unknown_namespace_is_404()
+    {
+        var tenant = await fx.CreateTenantAsync();
+        using var client = fx.Operator();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("nowhere", "lb", 1))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Admission_needs_the_quota_admit_scope_a_writer_and_the_callers_own_tenant()
+    {
+        var tenant = await fx.CreateTenantAsync();
+        var other = await fx.CreateTenantAsync();
+        var (_, noScope) = await fx.CreateTokenAsync(tenant);
+        var (_, viewer) = await fx.CreateTokenAsync(tenant, role: "viewer", scopes: ["quota:admit"]);
+        var (_, foreign) = await fx.CreateTokenAsync(other, scopes: ["quota:admit"]);
+        var (_, own) = await fx.CreateTokenAsync(tenant, scopes: ["quota:admit"]);
+
+        foreach (var route in new[] { "admit", "release" })
+        {
+            var url = $"/api/admin/tenants/{tenant}/quota/{route}";
+            using (var c = fx.Client(noScope))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, (await c.PostAsJsonAsync(url, Body("system", "lb", 1))).StatusCode);
+            }
+
+            using (var c = fx.Client(viewer))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, (await c.PostAsJsonAsync(url, Body("system", "lb", 1))).StatusCode);
+            }
+
+            using (var c = fx.Client(foreign))
+            {
+                var response = await c.PostAsJsonAsync(url, Body("system", "lb", 1));
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                Assert.DoesNotContain("current", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using (var c = fx.Client(null))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, (await c.PostAsJsonAsync(url, Body("system", "lb", 1))).StatusCode);
+            }
+        }
+
+        using (var c = fx.Client(foreign))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await c.PutAsJsonAsync($"/api/admin/tenants/{tenant}/quota/counts", new { @namespace = "system" })).StatusCode);
+        }
+
+        using (var c = fx.Client(viewer))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await c.PutAsJsonAsync($"/api/admin/tenants/{tenant}/quota/counts", new { @namespace = "system" })).StatusCode);
+        }
+
+        using var ownClient = fx.Client(own);
+        Assert.Equal(HttpStatusCode.OK, (await ownClient.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("system", "lb", 1))).StatusCode);
+        using var op = fx.Operator();
+        var count = await TallyFixture.ReadObjectAsync(await op.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("system", "lb", 0)));
+        Assert.Equal(1, (double)count["current"]!);
+    }
+}
+
+public sealed class AdmissionApiTestsOnSqlite(SqliteFixture fx) : AdmissionApiTests(fx), IClassFixture<SqliteFixture>;
+
+public sealed class AdmissionApiTestsOnPostgres(PostgresFixture fx) : AdmissionApiTests(fx), IClassFixture<PostgresFixture>;

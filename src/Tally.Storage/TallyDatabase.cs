@@ -14,6 +14,8 @@ namespace Tally.Storage;
 public sealed class TallyDatabase : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _npgsql;
+    private readonly DbContextOptions<PostgresTallyDbContext>? _postgresOptions;
+    private readonly DbContextOptions<SqliteTallyDbContext>? _sqliteOptions;
 
     public TallyDatabase(string connection)
     {
@@ -29,6 +31,10 @@ public sealed class TallyDatabase : IAsyncDisposable
 
             ConnectionString = builder.ConnectionString;
             _npgsql = NpgsqlDataSource.Create(ConnectionString);
+            _postgresOptions = new DbContextOptionsBuilder<PostgresTallyDbContext>()
+                .UseNpgsql(_npgsql)
+                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
+                .Options;
         }
         else
         {
@@ -38,8 +44,20 @@ public sealed class TallyDatabase : IAsyncDisposable
             builder.Pooling = true;
             builder.DefaultTimeout = 30;
             ConnectionString = builder.ConnectionString;
+            WriteGate = new SemaphoreSlim(1, 1);
+            _sqliteOptions = new DbContextOptionsBuilder<SqliteTallyDbContext>()
+                .UseSqlite(ConnectionString)
+                .AddInterceptors(SqlitePragmaInterceptor.Instance)
+                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
+                .Options;
         }
     }
+
+    /// <summary>
+    /// SQLite only (null on PostgreSQL): hot-path writers of this process take turns here rather than contend for the
+    /// database file's write lock, whose busy handler sleeps for milliseconds at a time.
+    /// </summary>
+    public SemaphoreSlim? WriteGate { get; }
 
     public DatabaseEngine Engine { get; }
 
@@ -78,24 +96,9 @@ public sealed class TallyDatabase : IAsyncDisposable
     }
 
     /// <summary>A new EF context on this database. Callers dispose it.</summary>
-    public TallyDbContext CreateContext()
-    {
-        if (Engine == DatabaseEngine.Postgres)
-        {
-            var options = new DbContextOptionsBuilder<PostgresTallyDbContext>()
-                .UseNpgsql(_npgsql!)
-                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
-                .Options;
-            return new PostgresTallyDbContext(options);
-        }
-
-        var sqlite = new DbContextOptionsBuilder<SqliteTallyDbContext>()
-            .UseSqlite(ConnectionString)
-            .AddInterceptors(SqlitePragmaInterceptor.Instance)
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
-            .Options;
-        return new SqliteTallyDbContext(sqlite);
-    }
+    public TallyDbContext CreateContext() => _postgresOptions is not null
+        ? new PostgresTallyDbContext(_postgresOptions)
+        : new SqliteTallyDbContext(_sqliteOptions!);
 
     /// <summary>Applies pending migrations (and, on SQLite, switches the file to WAL). Safe to run from several processes.</summary>
     public async Task MigrateAsync(CancellationToken ct = default)
@@ -131,6 +134,8 @@ public sealed class TallyDatabase : IAsyncDisposable
         {
             await _npgsql.DisposeAsync().ConfigureAwait(false);
         }
+
+        WriteGate?.Dispose();
     }
 
     private static string ToKeyValue(string connection)

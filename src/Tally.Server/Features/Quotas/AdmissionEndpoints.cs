@@ -32,17 +32,21 @@ public static class AdmissionEndpoints
     }
 
     public static async Task<Results<Ok<AdmissionResponse>, ProblemHttpResult>> AdmitAsync(
-        string tenant, AdmissionRequest body, Caller caller, TallyDatabase database, QuotaCounterStore counters, QuotaLimitsService limits, CancellationToken ct)
+        string tenant, AdmissionRequest body, Caller caller, QuotaCounterStore counters, QuotaLimitsService limits, CancellationToken ct)
     {
-        var (call, problem) = await AuthorizeAsync(tenant, body, caller.Grant, database, ct);
-        if (problem is not null)
+        var (call, denied) = Authorize(tenant, body, caller.Grant);
+        if (denied is not null)
         {
-            return problem;
+            return denied;
         }
 
         var limit = (await limits.GetAsync(tenant, call.Namespace, ct)).LimitFor(call.Kind, call.Key);
-        var limitMicros = Admission.LimitMicros(limit);
-        var result = await counters.AdmitAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, limitMicros, ct);
+        var result = await counters.AdmitAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, Admission.LimitMicros(limit), ct);
+        if (!result.NamespaceExists)
+        {
+            return NotFound(tenant, call.Namespace);
+        }
+
         Admissions.WithLabels(result.Admitted ? "admitted" : "refused").Inc();
         var current = QuotaQuantity.ToUnits(result.CurrentMicros);
         if (!result.Admitted)
@@ -65,17 +69,22 @@ public static class AdmissionEndpoints
     }
 
     public static async Task<Results<Ok<AdmissionResponse>, ProblemHttpResult>> ReleaseAsync(
-        string tenant, AdmissionRequest body, Caller caller, TallyDatabase database, QuotaCounterStore counters, QuotaLimitsService limits, CancellationToken ct)
+        string tenant, AdmissionRequest body, Caller caller, QuotaCounterStore counters, QuotaLimitsService limits, CancellationToken ct)
     {
-        var (call, problem) = await AuthorizeAsync(tenant, body, caller.Grant, database, ct);
-        if (problem is not null)
+        var (call, denied) = Authorize(tenant, body, caller.Grant);
+        if (denied is not null)
         {
-            return problem;
+            return denied;
         }
 
-        var after = await counters.ReleaseAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, ct);
+        var result = await counters.ReleaseAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, ct);
+        if (!result.NamespaceExists)
+        {
+            return NotFound(tenant, call.Namespace);
+        }
+
         var limit = (await limits.GetAsync(tenant, call.Namespace, ct)).LimitFor(call.Kind, call.Key);
-        return TypedResults.Ok(new AdmissionResponse(null, QuotaQuantity.ToUnits(after), limit ?? EffectiveLimits.Unlimited));
+        return TypedResults.Ok(new AdmissionResponse(null, QuotaQuantity.ToUnits(result.CurrentMicros), limit ?? EffectiveLimits.Unlimited));
     }
 
     public static async Task<Results<Ok<CountsResponse>, ProblemHttpResult>> ReconcileAsync(
@@ -102,12 +111,24 @@ public static class AdmissionEndpoints
             resources.ToDictionary(kv => kv.Key, kv => QuotaQuantity.ToUnits(kv.Value))));
     }
 
-    private static async Task<(ValidCall Call, ProblemHttpResult? Problem)> AuthorizeAsync(
-        string tenant, AdmissionRequest body, Grant grant, TallyDatabase database, CancellationToken ct)
+    /// <summary>
+    /// The hot path's checks, all without I/O: tenant visibility, namespace allow-list, role, scope and the body.
+    /// Whether the tenant and namespace exist is decided inside the admission statement itself.
+    /// </summary>
+    private static (ValidCall Call, ProblemHttpResult? Problem) Authorize(string tenant, AdmissionRequest body, Grant grant)
     {
-        await using var db = database.CreateContext();
         var ns = body.Namespace ?? throw new RequestValidationException("namespace", "namespace is required.");
-        if (await CheckAccessAsync(db, tenant, ns, grant, ct) is { } denied)
+        if (!grant.CanSeeTenant(tenant))
+        {
+            return (default, TenantScope.TenantNotFound(tenant));
+        }
+
+        if (!grant.CanAccessNamespace(ns))
+        {
+            return (default, TenantScope.NamespaceNotFound(ns));
+        }
+
+        if ((TenantScope.RequireWrite(grant) ?? RequireAdmitScope(grant)) is { } denied)
         {
             return (default, denied);
         }
@@ -123,13 +144,20 @@ public static class AdmissionEndpoints
         return (new ValidCall(ns, kind, key, QuotaQuantity.ToMicros(amount, kind, "amount")), null);
     }
 
+    /// <summary>The namespace (or the whole tenant) does not exist: reported as one 404, like another tenant's.</summary>
+    private static ProblemHttpResult NotFound(string tenant, string ns) =>
+        Problems.NotFound($"Tenant '{tenant}' has no namespace '{ns}'.");
+
+    private static ProblemHttpResult? RequireAdmitScope(Grant grant) =>
+        grant.HasScope(Scopes.QuotaAdmit) ? null : Problems.Forbidden($"The token lacks the '{Scopes.QuotaAdmit}' scope.");
+
     private static async Task<ProblemHttpResult?> CheckAccessAsync(TallyDbContext db, string tenant, string ns, Grant grant, CancellationToken ct)
     {
         var (_, problem) = await TenantScope.FindAsync(db, grant, tenant, ct);
         return problem
             ?? await TenantScope.RequireNamespaceAsync(db, grant, tenant, ns, ct)
             ?? TenantScope.RequireWrite(grant)
-            ?? (grant.HasScope(Scopes.QuotaAdmit) ? null : Problems.Forbidden($"The token lacks the '{Scopes.QuotaAdmit}' scope."));
+            ?? RequireAdmitScope(grant);
     }
 
     private static Dictionary<string, long> Micros(Dictionary<string, double>? counts, QuotaKind kind, string field)

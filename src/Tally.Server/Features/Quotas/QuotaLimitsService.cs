@@ -15,6 +15,9 @@ namespace Tally.Server.Features.Quotas;
 /// </summary>
 public sealed class QuotaLimitsService(TallyDatabase database, TallyOptions options, TimeProvider clock)
 {
+    /// <summary>Bound on cached (tenant, namespace) entries; the cache starts over when it is reached.</summary>
+    public const int MaxCachedEntries = 100_000;
+
     private readonly ConcurrentDictionary<(string Tenant, string Namespace), (EffectiveLimits Limits, DateTimeOffset Until)> _cache = new();
 
     public async Task<EffectiveLimits> GetAsync(string tenantId, string ns, CancellationToken ct)
@@ -33,6 +36,11 @@ public sealed class QuotaLimitsService(TallyDatabase database, TallyOptions opti
         var system = rows.Where(r => r.Namespace == NamespaceRow.System).Select(r => Parse(r.SpecJson));
         var own = ns == NamespaceRow.System ? [] : rows.Where(r => r.Namespace == ns).Select(r => Parse(r.SpecJson));
         var limits = EffectiveLimits.Resolve(planDefault: null, system, own);
+        if (_cache.Count >= MaxCachedEntries)
+        {
+            _cache.Clear();
+        }
+
         _cache[(tenantId, ns)] = (limits, now + options.LimitCacheFor);
         return limits;
     }

@@ -106,6 +106,19 @@ public sealed class ProcessTests
         Assert.Contains("at least 32", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_stops_cleanly_on_SIGTERM()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"tally-term-{Guid.NewGuid():N}.db");
+        var (process, _) = await TallyProcess.ServeAsync(file, new Dictionary<string, string> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret });
+        await using (process)
+        {
+            var exit = await process.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, exit);
+            Assert.Contains("shutting down", process.Output, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     private static HttpClient Client(Uri url, string secret = Secret)
     {
         var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };

@@ -97,6 +97,20 @@ public sealed class TallyProcess : IAsyncDisposable
         throw new TimeoutException($"tally serve did not become ready: {process.Output}");
     }
 
+    /// <summary>Sends SIGTERM and waits for the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", $"-TERM {_process.Id}"))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Tally.Server.Tests.Infrastructure;
+
+namespace Tally.Server.Tests.Host;
+
+public abstract class HostEndpointTests(TallyFixture fx)
+{
+    [Fact]
+    public async Task Health_and_readiness_answer_without_a_token()
+    {
+        using var client = fx.Client(null);
+        Assert.Equal("ok", (string?)(await TallyFixture.ReadObjectAsync(await client.GetAsync("/healthz")))["status"]);
+        Assert.Equal("ok", (string?)(await TallyFixture.ReadObjectAsync(await client.GetAsync("/readyz")))["status"]);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_operator_routes()
+    {
+        using var client = fx.Client(null);
+        var doc = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+        var paths = doc["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/api/admin/tenants", paths);
+        Assert.Contains("/api/admin/tokens", paths);
+        Assert.Contains("/api/admin/tenants/{tenant}/quota/admit", paths);
+    }
+
+    [Fact]
+    public async Task The_interactive_reference_is_served_at_docs()
+    {
+        using var client = fx.Client(null);
+        var response = await client.GetAsync("/docs/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("html", response.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prometheus_metrics_are_served()
+    {
+        using var client = fx.Client(null);
+        var text = await client.GetStringAsync("/metrics");
+        Assert.Contains("tally_quota_admissions_total", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_api_route_with_a_valid_token_is_a_404_problem()
+    {
+        using var client = fx.Operator();
+        var response = await client.GetAsync("/api/admin/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
+
+public sealed class HostEndpointTestsOnSqlite(SqliteFixture fx) : HostEndpointTests(fx), IClassFixture<SqliteFixture>;
+
+public sealed class HostEndpointTestsOnPostgres(PostgresFixture fx) : HostEndpointTests(fx), IClassFixture<PostgresFixture>;

@@ -31,6 +31,6 @@ public static partial class Names
 
     internal static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1035();
 }

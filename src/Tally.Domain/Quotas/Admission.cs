@@ -12,5 +12,5 @@ public static class Admission
 
     /// <summary>Converts a limit from <see cref="EffectiveLimits.LimitFor"/> to micros (null stays null, meaning unlimited).</summary>
     public static long? LimitMicros(double? limit) =>
-        limit is null ? null : (long)Math.Floor(limit.Value * QuotaQuantity.MicrosPerUnit);
+        limit is null ? null : (long)Math.Floor((decimal)limit.Value * QuotaQuantity.MicrosPerUnit);
 }

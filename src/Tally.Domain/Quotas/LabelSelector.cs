@@ -126,7 +126,13 @@ public sealed partial class LabelSelector
             while (true)
             {
                 SkipSpace();
-                values.Add(ReadValue());
+                var value = ReadValue();
+                if (value.Length == 0)
+                {
+                    throw Fail("expected a value");
+                }
+
+                values.Add(value);
                 SkipSpace();
                 if (Peek() == ')')
                 {
@@ -199,6 +205,6 @@ public sealed partial class LabelSelector
             new(field, $"{field} is not a valid label selector: {what} at position {_pos + 1} of \"{Names.Truncate(text)}\".");
     }
 
-    [GeneratedRegex("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();
 }

@@ -24,8 +24,9 @@ public static class QuotaQuantity
             throw new DomainValidationException(field, $"{field} must be a whole number for kind \"objects\".");
         }
 
-        var micros = Math.Round(units * MicrosPerUnit, MidpointRounding.AwayFromZero);
-        if (Math.Abs(micros - (units * MicrosPerUnit)) > 1e-3)
+        // double → decimal keeps 15 significant digits, so 0.30000000000000004 is 0.3 and 1e-10 stays non-zero.
+        var micros = (decimal)units * MicrosPerUnit;
+        if (micros != decimal.Truncate(micros))
         {
             throw new DomainValidationException(field, $"{field} has more than 6 decimal places.");
         }

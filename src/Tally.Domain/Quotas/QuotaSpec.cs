@@ -104,6 +104,6 @@ public sealed partial record QuotaSpec
         }
     }
 
-    [GeneratedRegex("^[a-zA-Z]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z]([a-zA-Z0-9._-]*[a-zA-Z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();
 }

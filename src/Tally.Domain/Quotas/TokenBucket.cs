@@ -6,6 +6,9 @@ namespace Tally.Domain.Quotas;
 /// </summary>
 public sealed class TokenBucket(RateLimit limit, DateTimeOffset now)
 {
+    // Tolerance for floating-point refill, so that waiting exactly the returned time always succeeds.
+    private const double Epsilon = 1e-9;
+
     private double _tokens = Capacity(limit);
     private DateTimeOffset _updated = now;
 
@@ -21,9 +24,9 @@ public sealed class TokenBucket(RateLimit limit, DateTimeOffset now)
             _updated = now;
         }
 
-        if (_tokens >= 1)
+        if (_tokens >= 1 - Epsilon)
         {
-            _tokens -= 1;
+            _tokens = Math.Max(0, _tokens - 1);
             return null;
         }
 
@@ -32,7 +35,7 @@ public sealed class TokenBucket(RateLimit limit, DateTimeOffset now)
             return Limit.Period;
         }
 
-        var wait = TimeSpan.FromSeconds((1 - _tokens) / perSecond);
+        var wait = TimeSpan.FromTicks((long)Math.Ceiling((1 - _tokens) / perSecond * TimeSpan.TicksPerSecond));
         return wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait;
     }
 

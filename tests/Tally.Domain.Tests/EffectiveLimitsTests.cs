@@ -152,4 +152,14 @@ public sealed class EffectiveLimitsTests
         var limits = Resolve(null, [Spec(apis: [("usage", perSecond)]), Spec(apis: [("usage", perMinute)])]);
         Assert.Same(perMinute, limits.Apis["usage"]);
     }
+
+    [Fact]
+    public void Api_limits_are_tenant_wide_so_namespace_objects_do_not_change_them()
+    {
+        var system = new RateLimit(10, 0, "per-second");
+        var ns = new RateLimit(1, 0, "per-second");
+        var limits = Resolve(null, [Spec(apis: [("usage", system)])], [Spec(apis: [("usage", ns), ("billing", ns)])]);
+        Assert.Same(system, limits.Apis["usage"]);
+        Assert.False(limits.Apis.ContainsKey("billing"));
+    }
 }

@@ -4,7 +4,8 @@ namespace Tally.Domain.Quotas;
 /// The limits in force for one tenant and namespace. Resolution, key by key: the plan's default quota,
 /// overridden by quota objects in <c>system</c>, overridden (for a namespace other than system) by quota
 /// objects in that namespace. Within one level, when several enabled objects set the same key, the most
-/// restrictive wins (-1 counts as unlimited). A key absent from every level has no limit.
+/// restrictive wins (-1 counts as unlimited). A key absent from every level has no limit. API rate limits are
+/// tenant-wide: they come from the plan default and <c>system</c> only; namespace objects' <c>api_limits</c> are ignored.
 /// </summary>
 public sealed record EffectiveLimits(
     IReadOnlyDictionary<string, double> Objects,
@@ -12,6 +13,8 @@ public sealed record EffectiveLimits(
     IReadOnlyDictionary<string, RateLimit> Apis)
 {
     public const double Unlimited = -1;
+
+    private const int NamespaceLevel = 2;
 
     public static EffectiveLimits Resolve(QuotaSpec? planDefault, IEnumerable<QuotaSpec> systemLevel, IEnumerable<QuotaSpec> namespaceLevel)
     {
@@ -25,11 +28,13 @@ public sealed record EffectiveLimits(
         var objects = new Dictionary<string, double>(StringComparer.Ordinal);
         var resources = new Dictionary<string, double>(StringComparer.Ordinal);
         var apis = new Dictionary<string, RateLimit>(StringComparer.Ordinal);
-        foreach (var level in levels)
+        for (var i = 0; i < levels.Count; i++)
         {
+            var level = levels[i];
             Override(objects, MostRestrictive(level.SelectMany(s => s.ObjectLimits.Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value)))));
             Override(resources, MostRestrictive(level.SelectMany(s => s.ResourceLimits)));
-            Override(apis, level.SelectMany(s => s.ApiLimits)
+            var apiLevel = i == NamespaceLevel ? [] : level;
+            Override(apis, apiLevel.SelectMany(s => s.ApiLimits)
                 .GroupBy(kv => kv.Key, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Select(kv => kv.Value).MinBy(r => r.Rate / r.Period.TotalSeconds)!, StringComparer.Ordinal));
         }

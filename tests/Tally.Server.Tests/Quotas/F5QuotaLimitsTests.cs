@@ -158,6 +158,33 @@ public abstract class F5QuotaLimitsTests(TallyFixture fx)
         Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync(QuotasUrl("default"))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_tenant_can_always_replace_or_delete_a_quota_object_whatever_its_api_limits()
+    {
+        var tenant = await fx.CreateTenantAsync();
+        var (_, secret) = await fx.CreateTokenAsync(tenant);
+        using var client = fx.Client(secret);
+        await CreateAsync(client, "system", "lockout", """{"api_limits":{"ves.io.schema.quota.API.Replace":{"rate":0,"burst":0},"ves.io.schema.quota.API.Delete":{"rate":0,"burst":0},"ves.io.schema.quota.API.Get":{"rate":0,"burst":0}}}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync(QuotaUrl("system", "lockout"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(QuotaUrl("system", "lockout"), TallyFixture.Json(Body("system", "lockout", """{"api_limits":{"ves.io.schema.quota.API.Delete":{"rate":0,"burst":0}}}""")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Delete("system", "lockout", null))).StatusCode);
+        Assert.Empty(await ListNamesAsync(client, "system"));
+    }
+
+    [Fact]
+    public async Task Api_limits_set_in_a_namespace_object_do_not_apply_because_api_limits_are_tenant_wide()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        var (_, secret) = await fx.CreateTokenAsync(tenant);
+        using var client = fx.Client(secret);
+        await CreateAsync(client, "default", "ns-rates", """{"api_limits":{"ves.io.schema.quota.API.List":{"rate":0,"burst":0}}}""");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(QuotasUrl("default"))).StatusCode);
+        var limits = await GetJsonAsync(client, LimitsUrl("default"));
+        Assert.Empty(limits["apis"]!.AsObject());
+    }
+
     /// <summary>"key=maximum,..." of a limits map, sorted by key.</summary>
     private static string Maxima(JsonNode? map) =>
         string.Join(',', map!.AsObject().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value!["limit"]!["maximum"]!.ToJsonString()}"));

@@ -33,12 +33,19 @@ public sealed class ApiRateLimiter(TimeProvider clock)
 /// <summary>Endpoint filter: 429 with Retry-After when the caller's tenant exceeds the api limit of this F5 operation.</summary>
 public sealed class F5OperationRateLimit(string operation) : IEndpointFilter
 {
+    /// <summary>Never rate-limited, so a tenant can always replace or delete a quota object that locked it out.</summary>
+    public static readonly IReadOnlySet<string> Exempt = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "ves.io.schema.quota.API.Replace",
+        "ves.io.schema.quota.API.Delete",
+    };
+
     public string Operation { get; } = operation;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (http.Features.Get<Caller>()?.Grant.TenantId is { } tenant)
+        if (!Exempt.Contains(Operation) && http.Features.Get<Caller>()?.Grant.TenantId is { } tenant)
         {
             var limits = await http.RequestServices.GetRequiredService<QuotaLimitsService>().GetAsync(tenant, NamespaceRow.System, http.RequestAborted);
             if (limits.Apis.TryGetValue(Operation, out var limit)

@@ -1,0 +1,460 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Tally.Bench;
+
+internal sealed record AdmissionSettings(
+    string? Database, double Seconds, double Warmup, int Connections, bool Release, bool Diagnostics, double WaitQuiet, bool DbInWorkdir)
+{
+    public static AdmissionSettings From(Options options)
+    {
+        options.Only("--database", "--seconds", "--warmup", "--connections", "--release", "--diagnostics", "--wait-quiet", "--db-in-workdir");
+        return new AdmissionSettings(
+            options.Value("--database") is { Length: > 0 } db ? db : null,
+            options.Positive("--seconds", 10),
+            options.NonNegative("--warmup", 5),
+            options.Count("--connections", 32, 1024),
+            options.Flag("--release"),
+            options.Flag("--diagnostics"),
+            options.NonNegative("--wait-quiet", 120),
+            options.Flag("--db-in-workdir"));
+    }
+}
+
+/// <summary>
+/// DESIGN.md figure "quota admission over HTTP: ≥ 0.5 × a minimal Kestrel endpoint on the same machine, p99 ≤ 10 ms".
+/// Starts both servers as child processes, drives the same load at each in turn, prints one markdown table.
+/// </summary>
+internal static partial class AdmissionBenchmark
+{
+    public const double TargetRatio = 0.5;
+    public const double TargetP99Ms = 10;
+
+    /// <summary>CPU (% of one core) used by other processes during a window above which the run is flagged as noisy.</summary>
+    public const double NoisyOtherCpuPercent = 25;
+
+    /// <summary>Before each path, wait (up to --wait-quiet seconds) until the idle machine uses less than this (% of one core).</summary>
+    public const double QuietBelowPercent = 15;
+
+    /// <summary>Operator token given to the Tally child as TALLY_BOOTSTRAP_TOKEN (loopback-only throwaway server).</summary>
+    private const string Secret = "tally-bench-operator-secret-0123456789abcdef";
+
+    /// <summary>Long enough to reach the token table lookup, and never a valid token.</summary>
+    private const string WrongSecret = "tally-bench-wrong-secret-0123456789abcdefgh";
+
+    private const string Tenant = "bench";
+
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    public static async Task<int> RunAsync(AdmissionSettings settings)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        var ct = cancel.Token;
+
+        var tallyDll = Path.Combine(ServerProcess.AppDirectory, "tally.dll");
+        var benchDll = typeof(AdmissionBenchmark).Assembly.Location;
+        if (!File.Exists(tallyDll) || !File.Exists(Path.Combine(ServerProcess.AppDirectory, "tally.runtimeconfig.json")))
+        {
+            await Console.Error.WriteLineAsync($"tally.dll (with tally.runtimeconfig.json) not found in {ServerProcess.AppDirectory}; build bench/Tally.Bench first.");
+            return 1;
+        }
+
+        var work = Directory.CreateTempSubdirectory("tally-bench-");
+        var servers = new List<ServerProcess>();
+        Process? watchdog = null;
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = settings.Connections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        using var client = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(15) };
+        try
+        {
+            PrintHeader(settings);
+
+            var baselineUrl = Loopback(ServerProcess.FreeLoopbackPort());
+            var baseline = ServerProcess.Start(
+                "baseline", baselineUrl, benchDll, ["baseline", "--urls", baselineUrl.ToString().TrimEnd('/')],
+                new Dictionary<string, string?>(), work.CreateSubdirectory("baseline").FullName);
+            servers.Add(baseline);
+
+            var tallyUrl = Loopback(ServerProcess.FreeLoopbackPort());
+            // Each server gets its own empty working directory (= ASP.NET content root, which the host watches for
+            // appsettings changes, recursively). A SQLite file inside a watched directory turns every WAL write into
+            // inotify events for every watching process, so by default the database lives in a directory of its own;
+            // --db-in-workdir reproduces `tally serve`'s default layout (tally.db in the working directory).
+            var tallyDir = work.CreateSubdirectory("tally").FullName;
+            var database = settings.Database
+                ?? Path.Combine(settings.DbInWorkdir ? tallyDir : work.CreateSubdirectory("data").FullName, "tally.db");
+            var tally = ServerProcess.Start(
+                "tally", tallyUrl, tallyDll, ["serve", "--urls", tallyUrl.ToString().TrimEnd('/'), "--database", database],
+                new Dictionary<string, string?> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret, ["TALLY_DATABASE"] = null },
+                tallyDir);
+            servers.Add(tally);
+
+            var paths = settings.Diagnostics ? 4 : 2;
+            watchdog = Watchdog.Start(
+                Environment.ProcessId,
+                servers.Select(s => s.Id),
+                TimeSpan.FromSeconds(180 + (paths * (settings.WaitQuiet + settings.Warmup + settings.Seconds + 20))),
+                work.FullName);
+
+            await baseline.WaitReadyAsync(async t => await IsStatusAsync(client, Admit(baseline.BaseAddress, "admit", 0, null), HttpStatusCode.OK, t), TimeSpan.FromSeconds(60), ct);
+            await tally.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(tally.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
+            PrintLines(tally);
+            await CreateTenantAsync(client, tally.BaseAddress, ct);
+            Console.WriteLine($"- sample baseline answer: `{await SampleAsync(client, Admit(baseline.BaseAddress, "admit", 0, null), ct)}`");
+            Console.WriteLine($"- sample Tally answer: `{await SampleAsync(client, Admit(tally.BaseAddress, "api/admin/tenants/bench/quota/admit", 0, Secret), ct)}`");
+            if (settings.Release)
+            {
+                Console.WriteLine($"- sample Tally release answer: `{await SampleAsync(client, Admit(tally.BaseAddress, "api/admin/tenants/bench/quota/release", 0, Secret), ct)}`");
+            }
+
+            Console.WriteLine();
+
+            var targets = new List<LoadTarget>
+            {
+                new()
+                {
+                    Name = "Kestrel baseline `POST /admit`",
+                    Server = baseline,
+                    CreateRequest = (w, _) => Admit(baseline.BaseAddress, "admit", w, null),
+                },
+                new()
+                {
+                    Name = settings.Release ? "Tally `POST .../quota/admit` + `.../release`" : "Tally `POST .../quota/admit`",
+                    Server = tally,
+                    CreateRequest = (w, i) => Admit(
+                        tally.BaseAddress,
+                        settings.Release && i % 2 == 1 ? "api/admin/tenants/bench/quota/release" : "api/admin/tenants/bench/quota/admit",
+                        w,
+                        Secret),
+                },
+            };
+            if (settings.Diagnostics)
+            {
+                targets.Add(new()
+                {
+                    Name = "diag: Tally admit, invalid token (401)",
+                    Server = tally,
+                    CreateRequest = (w, _) => Admit(tally.BaseAddress, "api/admin/tenants/bench/quota/admit", w, WrongSecret),
+                    IsExpected = status => status == 401,
+                });
+                targets.Add(new()
+                {
+                    Name = "diag: Tally `GET /healthz`",
+                    Server = tally,
+                    CreateRequest = (_, _) => new HttpRequestMessage(HttpMethod.Get, new Uri(tally.BaseAddress, "healthz")),
+                });
+            }
+
+            var results = new List<LoadResult>();
+            foreach (var target in targets)
+            {
+                if (settings.WaitQuiet > 0)
+                {
+                    var waited = await LoadDriver.WaitForQuietAsync(QuietBelowPercent, TimeSpan.FromSeconds(settings.WaitQuiet), ct);
+                    Console.Error.WriteLine(waited is { } w
+                        ? string.Create(CultureInfo.InvariantCulture, $"machine quiet after {w:F0} s")
+                        : $"machine not quiet after {settings.WaitQuiet} s; measuring anyway (see the Other CPU column)");
+                }
+
+                Console.Error.WriteLine($"measuring {target.Name}: {settings.Warmup} s warm-up + {settings.Seconds} s ...");
+                results.Add(await LoadDriver.RunAsync(client, target, settings.Connections, settings.Warmup, settings.Seconds, ct));
+                PrintLines(target.Server);
+                if (target.Server.HasExited)
+                {
+                    throw new BenchmarkException($"{target.Server.Name} exited during the run.");
+                }
+            }
+
+            PrintTable(results, postgres: settings.Database is not null);
+            return 0;
+        }
+        catch (BenchmarkException e)
+        {
+            await Console.Error.WriteLineAsync($"benchmark failed: {e.Message}");
+            return 1;
+        }
+        catch (HttpRequestException e)
+        {
+            await Console.Error.WriteLineAsync($"benchmark failed: {e.Message}");
+            foreach (var server in servers)
+            {
+                await Console.Error.WriteLineAsync(server.Tail());
+            }
+
+            return 1;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                server.Dispose();
+            }
+
+            if (watchdog is not null)
+            {
+                if (!watchdog.WaitForExit(3000))
+                {
+                    watchdog.Kill();
+                }
+
+                watchdog.Dispose();
+            }
+
+            try
+            {
+                work.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: it is in the temp directory.
+            }
+        }
+    }
+
+    private static Uri Loopback(int port) => new($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+
+    private static HttpRequestMessage Admit(Uri baseAddress, string path, int worker, string? secret)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, path))
+        {
+            Content = new ByteArrayContent(Body(worker)),
+        };
+        request.Content.Headers.ContentType = Json;
+        if (secret is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "APIToken " + secret);
+        }
+
+        return request;
+    }
+
+    private static readonly byte[][] Bodies = new byte[1024][];
+
+    private static byte[] Body(int worker)
+    {
+        var slot = worker % Bodies.Length;
+        return Bodies[slot] ??= Encoding.UTF8.GetBytes(
+            $$"""{"namespace":"system","kind":"objects","key":"k{{worker.ToString(CultureInfo.InvariantCulture)}}","amount":1}""");
+    }
+
+    private static async Task<bool> IsStatusAsync(HttpClient client, HttpRequestMessage request, HttpStatusCode expected, CancellationToken ct)
+    {
+        using (request)
+        {
+            using var response = await client.SendAsync(request, ct);
+            return response.StatusCode == expected;
+        }
+    }
+
+    private static async Task<string> SampleAsync(HttpClient client, HttpRequestMessage request, CancellationToken ct)
+    {
+        using (request)
+        {
+            using var response = await client.SendAsync(request, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new BenchmarkException($"{request.Method} {request.RequestUri} answered {(int)response.StatusCode}: {body}");
+            }
+
+            return $"{(int)response.StatusCode} {body}";
+        }
+    }
+
+    private static async Task CreateTenantAsync(HttpClient client, Uri tally, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(tally, "api/admin/tenants"))
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes($$"""{"name":"{{Tenant}}"}""")),
+        };
+        request.Content.Headers.ContentType = Json;
+        request.Headers.TryAddWithoutValidation("Authorization", "APIToken " + Secret);
+        using var response = await client.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.Created:
+                Console.WriteLine($"- tenant `{Tenant}` created");
+                break;
+            case HttpStatusCode.Conflict:
+                Console.WriteLine($"- tenant `{Tenant}` already exists (reused database)");
+                break;
+            default:
+                throw new BenchmarkException($"POST /api/admin/tenants answered {(int)response.StatusCode}: {body}");
+        }
+    }
+
+    private static void PrintHeader(AdmissionSettings settings)
+    {
+        Console.WriteLine("## Quota admission over HTTP");
+        Console.WriteLine();
+        Console.WriteLine($"- date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"- machine: {Environment.ProcessorCount} logical CPUs, {CpuModel()}, load average before the run: {LoadAverage()}");
+        Console.WriteLine($"- runtime: .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        var benchConfig = Configuration(typeof(AdmissionBenchmark).Assembly);
+        var tallyConfig = Configuration(typeof(Tally.Server.Hosting.Cli).Assembly);
+        Console.WriteLine($"- build: bench {benchConfig}, tally.dll {tallyConfig}, server GC {(System.Runtime.GCSettings.IsServerGC ? "on" : "off")} in the driver");
+        if (benchConfig != "Release" || tallyConfig != "Release")
+        {
+            Console.WriteLine("- **warning: not a Release build; these figures are not comparable**");
+        }
+
+        Console.WriteLine($"- server source: {SourceRevision()}");
+        Console.WriteLine($"- database: {(settings.Database is not null ? "PostgreSQL " + RedactPassword(settings.Database)
+            : settings.DbInWorkdir ? "fresh temporary SQLite file in the server's working directory (the `tally serve` default layout)"
+            : "fresh temporary SQLite file in its own directory (not the server's working directory)")}");
+        Console.WriteLine($"- load: {settings.Connections} closed-loop connections, {settings.Warmup} s warm-up + {settings.Seconds} s measured per path, all on 127.0.0.1; {(settings.Release ? "admit and release alternate" : "admit only")}, key `k<worker>`, limit unlimited");
+    }
+
+    private static void PrintTable(List<LoadResult> results, bool postgres)
+    {
+        Console.WriteLine($"| Path | Requests/s | p50 ms | p99 ms | max ms | Errors | Server CPU | Server CPU µs/req | Driver CPU |{(postgres ? " PostgreSQL CPU |" : "")} Other CPU |");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|{(postgres ? "---:|" : "")}---:|");
+        foreach (var r in results)
+        {
+            var pg = postgres ? string.Create(CultureInfo.InvariantCulture, $" {r.PostgresCpuPercent:F0} % |") : "";
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {r.Name} | {r.RequestsPerSecond:F0} | {r.PercentileMs(50):F2} | {r.PercentileMs(99):F2} | {r.MaxMs:F1} | {r.Errors} | {r.ServerCpuPercent:F0} % | {r.ServerCpuMicrosPerRequest:F0} | {r.DriverCpuPercent:F0} % |{pg} {r.OtherCpuPercent:F0} % |"));
+        }
+
+        Console.WriteLine();
+        foreach (var r in results.Where(r => r.Errors > 0 || r.UnrecordedLatencies > 0))
+        {
+            var statuses = string.Join(", ", r.UnexpectedStatuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} × {kv.Value}"));
+            Console.WriteLine($"- {r.Name}: {r.UnexpectedResponses} unexpected responses ({statuses}), {r.Exceptions} exceptions{(r.FirstError is null ? "" : $" (first: {r.FirstError})")}{(r.UnrecordedLatencies > 0 ? $", {r.UnrecordedLatencies} latencies not recorded (buffer full)" : "")}");
+        }
+
+        var baseline = results[0];
+        var tally = results[1];
+        var ratio = tally.RequestsPerSecond / baseline.RequestsPerSecond;
+        var p99 = tally.PercentileMs(99);
+        var ratioOk = ratio >= TargetRatio;
+        var p99Ok = p99 <= TargetP99Ms;
+        var clean = tally.Errors == 0 && baseline.Errors == 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- ratio Tally / baseline: **{ratio:F3}** (target ≥ {TargetRatio}): {(ratioOk ? "PASS" : "MISS")}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- Tally p99: **{p99:F2} ms** at {tally.RequestsPerSecond:F0} requests/s (target ≤ {TargetP99Ms} ms): {(p99Ok ? "PASS" : "MISS")}"));
+        if (!clean)
+        {
+            Console.WriteLine("- errors in the measured window: the run is not valid (must be 0)");
+        }
+
+        var noisy = results.Take(2).Where(r => r.OtherCpuPercent > NoisyOtherCpuPercent).ToList();
+        if (noisy.Count > 0)
+        {
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"- **noisy run**: other processes used {string.Join(" / ", noisy.Select(r => $"{r.OtherCpuPercent:F0} %"))} CPU while measuring {string.Join(" / ", noisy.Select(r => r.Name))} (> {NoisyOtherCpuPercent} %); repeat on a quiet machine"));
+        }
+
+        Console.WriteLine($"- verdict: **{(ratioOk && p99Ok && clean ? "PASS" : "MISS")}**");
+    }
+
+    private static void PrintLines(ServerProcess server)
+    {
+        foreach (var line in server.TakeLines().Where(l => !l.Contains("Microsoft.Hosting.Lifetime", StringComparison.Ordinal)))
+        {
+            Console.WriteLine($"- `[{server.Name}] {line}`");
+        }
+    }
+
+    /// <summary>The commit tally.dll was built from (its informational version), and whether src/ has uncommitted changes now.</summary>
+    private static string SourceRevision()
+    {
+        var version = typeof(Tally.Server.Hosting.Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        var commit = version.Contains('+', StringComparison.Ordinal) ? version[(version.IndexOf('+', StringComparison.Ordinal) + 1)..] : version;
+        commit = commit.Length > 12 ? commit[..12] : commit;
+        try
+        {
+            var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in (string[])["status", "--porcelain", "--", "src"])
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            using var git = Process.Start(info);
+            if (git is null)
+            {
+                return $"commit {commit}";
+            }
+
+            var output = git.StandardOutput.ReadToEnd();
+            if (!git.WaitForExit(5000) || git.ExitCode != 0)
+            {
+                return $"commit {commit}";
+            }
+
+            return output.Length == 0 ? $"commit {commit}, src/ clean" : $"commit {commit} + uncommitted changes in src/";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return $"commit {commit}";
+        }
+    }
+
+    private static string Configuration(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "unknown";
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo")
+                .FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?
+                .Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static string RedactPassword(string connection) => PasswordPattern().Replace(connection, "$1=***");
+
+    [GeneratedRegex("(?i)(password|pwd)=[^;]*")]
+    private static partial Regex PasswordPattern();
+}

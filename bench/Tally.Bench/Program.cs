@@ -1,0 +1,82 @@
+namespace Tally.Bench;
+
+/// <summary>
+/// <c>Tally.Bench</c>: load drivers for the figures in DESIGN.md ("Figures the project must reach").
+/// Verbs:
+/// <list type="bullet">
+/// <item><c>admission</c>: quota admission over HTTP against a minimal Kestrel endpoint measured in the same run.</item>
+/// <item><c>baseline</c> (hidden): the minimal Kestrel endpoint itself, run as a child process by <c>admission</c>.</item>
+/// <item><c>watchdog</c> (hidden): kills the child servers if the driver dies without cleaning up.</item>
+/// </list>
+/// </summary>
+internal static class BenchProgram
+{
+    private const string Usage = """
+        Usage: Tally.Bench <verb> [options]
+
+          admission [--database CONN] [--seconds N] [--connections C] [--warmup S] [--release] [--diagnostics]
+                    [--db-in-workdir] [--wait-quiet S]
+              Starts a minimal Kestrel baseline and `tally serve` as child processes on 127.0.0.1, drives the same
+              closed-loop HTTP load against each in turn and prints a markdown table and the verdict against
+              "requests/s >= 0.5 x baseline, p99 <= 10 ms".
+              --database CONN   PostgreSQL connection string (default: a fresh temporary SQLite file)
+              --seconds N       measured seconds per path (default 10)
+              --warmup S        warm-up seconds per path before measuring (default 5)
+              --connections C   concurrent workers = pooled connections (default 32)
+              --release         alternate admit and release calls (counts stay bounded)
+              --diagnostics     also measure Tally with an invalid token (401: pipeline + token lookup, no
+                                quota work) and GET /healthz (pipeline only)
+              --db-in-workdir   put the SQLite file in Tally's working directory, as `tally serve` does by
+                                default (measures the cost of the host's file watcher on the WAL writes)
+              --wait-quiet S    before each path wait up to S seconds (default 120; 0 = don't) until other
+                                processes use < 15 % of one core for 3 s; the Other CPU column shows what
+                                they used during the measurement anyway
+
+        Run from the repository root:
+          dotnet run -c Release --project bench/Tally.Bench -- admission
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        Options options;
+        try
+        {
+            options = Options.Parse(args.AsSpan(1));
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            await Console.Error.WriteLineAsync(Usage);
+            return 2;
+        }
+
+        try
+        {
+            switch (args[0])
+            {
+                case "admission":
+                    return await AdmissionBenchmark.RunAsync(AdmissionSettings.From(options));
+                case "baseline":
+                    await BaselineServer.RunAsync(options.Require("--urls"));
+                    return 0;
+                case "watchdog":
+                    return await Watchdog.RunAsync(options);
+                default:
+                    await Console.Error.WriteLineAsync($"Unknown verb '{args[0]}'.");
+                    await Console.Error.WriteLineAsync(Usage);
+                    return 2;
+            }
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+    }
+}

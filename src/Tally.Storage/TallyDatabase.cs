@@ -29,6 +29,13 @@ public sealed class TallyDatabase : IAsyncDisposable
                 builder.MaxPoolSize = 64;
             }
 
+            // Pooled connections skip DISCARD ALL, and repeated statements are prepared server-side.
+            builder.NoResetOnClose = true;
+            if (builder.MaxAutoPrepare == 0)
+            {
+                builder.MaxAutoPrepare = 32;
+            }
+
             ConnectionString = builder.ConnectionString;
             _npgsql = NpgsqlDataSource.Create(ConnectionString);
             _postgresOptions = new DbContextOptionsBuilder<PostgresTallyDbContext>()
@@ -44,7 +51,6 @@ public sealed class TallyDatabase : IAsyncDisposable
             builder.Pooling = true;
             builder.DefaultTimeout = 30;
             ConnectionString = builder.ConnectionString;
-            WriteGate = new SemaphoreSlim(1, 1);
             _sqliteOptions = new DbContextOptionsBuilder<SqliteTallyDbContext>()
                 .UseSqlite(ConnectionString)
                 .AddInterceptors(SqlitePragmaInterceptor.Instance)
@@ -53,11 +59,7 @@ public sealed class TallyDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// SQLite only (null on PostgreSQL): hot-path writers of this process take turns here rather than contend for the
-    /// database file's write lock, whose busy handler sleeps for milliseconds at a time.
-    /// </summary>
-    public SemaphoreSlim? WriteGate { get; }
+
 
     public DatabaseEngine Engine { get; }
 
@@ -135,7 +137,6 @@ public sealed class TallyDatabase : IAsyncDisposable
             await _npgsql.DisposeAsync().ConfigureAwait(false);
         }
 
-        WriteGate?.Dispose();
     }
 
     private static string ToKeyValue(string connection)

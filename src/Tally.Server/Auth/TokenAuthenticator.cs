@@ -7,7 +7,7 @@ using Tally.Storage.Entities;
 namespace Tally.Server.Auth;
 
 /// <summary>
-/// Turns a presented secret into a <see cref="Grant"/>. Valid tokens are cached for <see cref="CacheFor"/>;
+/// Turns a presented secret into a <see cref="Grant"/>. Valid tokens, and secrets that match none, are cached for <see cref="CacheFor"/>;
 /// a revocation in this process evicts at once, one in another process takes effect within <see cref="CacheFor"/>.
 /// Expiry is checked on every call against the injected clock.
 /// </summary>
@@ -15,7 +15,13 @@ public sealed class TokenAuthenticator(TallyDatabase database, TimeProvider cloc
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
 
+    /// <summary>Bound on each cache; a cache that reaches it starts over.</summary>
+    public const int MaxCachedEntries = 100_000;
+
     private readonly ConcurrentDictionary<string, CachedGrant> _cache = new(StringComparer.Ordinal);
+
+    // Secrets that matched no live token, so a flood of bad tokens costs no database query each.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
 
     public async ValueTask<Grant?> AuthenticateAsync(string secret, CancellationToken ct)
     {
@@ -31,16 +37,22 @@ public sealed class TokenAuthenticator(TallyDatabase database, TimeProvider cloc
             return IsLive(cached.ExpiresAt, null, now) ? cached.Grant : null;
         }
 
+        if (_unknown.TryGetValue(hash, out var until) && until > now)
+        {
+            return null;
+        }
+
         await using var db = database.CreateContext();
         var row = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.SecretHash == hash, ct);
         if (row is null || !IsLive(row.ExpiresAt, row.RevokedAt, now))
         {
             _cache.TryRemove(hash, out _);
+            Remember(_unknown, hash, now + CacheFor);
             return null;
         }
 
         var grant = ToGrant(row);
-        _cache[hash] = new CachedGrant(grant, row.ExpiresAt, now + CacheFor);
+        Remember(_cache, hash, new CachedGrant(grant, row.ExpiresAt, now + CacheFor));
         return grant;
     }
 
@@ -54,6 +66,16 @@ public sealed class TokenAuthenticator(TallyDatabase database, TimeProvider cloc
                 _cache.TryRemove(hash, out _);
             }
         }
+    }
+
+    private static void Remember<T>(ConcurrentDictionary<string, T> cache, string hash, T value)
+    {
+        if (cache.Count >= MaxCachedEntries)
+        {
+            cache.Clear();
+        }
+
+        cache[hash] = value;
     }
 
     public static Grant ToGrant(ApiTokenRow row) => new(

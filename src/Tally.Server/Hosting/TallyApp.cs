@@ -18,7 +18,9 @@ public static class TallyApp
 
     public static WebApplicationBuilder CreateBuilder(TallyOptions options, string[]? args = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        // The content root is the install directory, not the working directory: the host watches its content root for
+        // configuration changes, and the default tally.db (with its WAL) lives in the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
         builder.WebHost.ConfigureKestrel(k =>

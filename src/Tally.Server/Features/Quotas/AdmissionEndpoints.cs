@@ -41,7 +41,7 @@ public static class AdmissionEndpoints
         }
 
         var limit = (await limits.GetAsync(tenant, call.Namespace, ct)).LimitFor(call.Kind, call.Key);
-        var result = await counters.AdmitAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, Admission.LimitMicros(limit), ct);
+        var result = await counters.AdmitAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, Admission.LimitMicros(limit));
         if (!result.NamespaceExists)
         {
             return NotFound(tenant, call.Namespace);
@@ -77,7 +77,7 @@ public static class AdmissionEndpoints
             return denied;
         }
 
-        var result = await counters.ReleaseAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros, ct);
+        var result = await counters.ReleaseAsync(tenant, call.Namespace, call.Kind.ToWire(), call.Key, call.AmountMicros);
         if (!result.NamespaceExists)
         {
             return NotFound(tenant, call.Namespace);

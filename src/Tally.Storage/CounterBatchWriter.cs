@@ -1,0 +1,224 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+
+namespace Tally.Storage;
+
+/// <summary>
+/// Runs batches of <see cref="CounterCall"/>s in one transaction on one long-lived connection. PostgreSQL gets each batch
+/// as one <see cref="DbBatch"/> round trip with rows touched in key order (no deadlocks between processes); SQLite, an
+/// in-process engine, runs prepared statements one after another. Not thread-safe: one per writer loop.
+/// </summary>
+internal sealed class CounterBatchWriter : IAsyncDisposable
+{
+    private const string PostgresDeadlock = "40P01";
+
+    private readonly DbConnection _connection;
+    private readonly QuotaCounterStore _store;
+    private readonly DbCommand? _admit;
+    private readonly DbCommand? _release;
+    private readonly DbCommand? _read;
+
+    private CounterBatchWriter(DbConnection connection, QuotaCounterStore store)
+    {
+        _connection = connection;
+        _store = store;
+        if (!connection.CanCreateBatch)
+        {
+            _admit = Prepared(QuotaCounterStore.AdmitSql, withLimit: true);
+            _release = Prepared(store.ReleaseSql, withLimit: false);
+            _read = Prepared(QuotaCounterStore.CurrentSql, withLimit: false, withAmount: false);
+        }
+    }
+
+    public static async Task<CounterBatchWriter> OpenAsync(TallyDatabase database, QuotaCounterStore store) =>
+        new(await database.OpenConnectionAsync().ConfigureAwait(false), store);
+
+    /// <summary>Results in the order of <paramref name="calls"/>, all committed.</summary>
+    public async Task<AdmissionResult[]> ExecuteAsync(IReadOnlyList<CounterCall> calls)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return _connection.CanCreateBatch ? await ExecuteBatchedAsync(calls).ConfigureAwait(false) : ExecuteSequentially(calls);
+            }
+            catch (DbException e) when (e.SqlState == PostgresDeadlock && attempt < 3)
+            {
+                // Another server process locked rows in a different order (it cannot, see the key order); retry anyway.
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in new[] { _admit, _release, _read })
+        {
+            if (command is not null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private AdmissionResult[] ExecuteSequentially(IReadOnlyList<CounterCall> calls)
+    {
+        var results = new AdmissionResult[calls.Count];
+        using var transaction = _connection.BeginTransaction(IsolationLevel.Serializable);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = calls[i];
+            var command = call.IsAdmit ? _admit! : _release!;
+            command.Transaction = transaction;
+            Bind(command, call, withLimit: call.IsAdmit);
+            if (command.ExecuteScalar() is { } after and not DBNull)
+            {
+                results[i] = new AdmissionResult(true, ToLong(after));
+                continue;
+            }
+
+            _read!.Transaction = transaction;
+            Bind(_read, call, withLimit: false, withAmount: false);
+            using var reader = _read.ExecuteReader();
+            reader.Read();
+            results[i] = Refused(call, reader);
+        }
+
+        transaction.Commit();
+        return results;
+    }
+
+    private async Task<AdmissionResult[]> ExecuteBatchedAsync(IReadOnlyList<CounterCall> calls)
+    {
+        var order = Enumerable.Range(0, calls.Count)
+            .OrderBy(i => calls[i].TenantId, StringComparer.Ordinal).ThenBy(i => calls[i].Namespace, StringComparer.Ordinal)
+            .ThenBy(i => calls[i].Kind, StringComparer.Ordinal).ThenBy(i => calls[i].Key, StringComparer.Ordinal)
+            .ToArray();
+        var values = new long?[calls.Count];
+        await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var batch = _connection.CreateBatch())
+        {
+            batch.Transaction = transaction;
+            foreach (var i in order)
+            {
+                batch.BatchCommands.Add(BatchCommand(batch, calls[i].IsAdmit ? QuotaCounterStore.AdmitSql : _store.ReleaseSql, calls[i], calls[i].IsAdmit, true));
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            foreach (var i in order)
+            {
+                values[i] = await reader.ReadAsync().ConfigureAwait(false) ? reader.GetInt64(0) : null;
+                await reader.NextResultAsync().ConfigureAwait(false);
+            }
+        }
+
+        var results = new AdmissionResult[calls.Count];
+        var refused = order.Where(i => values[i] is null).ToArray();
+        if (refused.Length > 0)
+        {
+            await using var batch = _connection.CreateBatch();
+            batch.Transaction = transaction;
+            foreach (var i in refused)
+            {
+                batch.BatchCommands.Add(BatchCommand(batch, QuotaCounterStore.CurrentSql, calls[i], false, false));
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            foreach (var i in refused)
+            {
+                await reader.ReadAsync().ConfigureAwait(false);
+                results[i] = Refused(calls[i], reader);
+                await reader.NextResultAsync().ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (values[i] is { } after)
+            {
+                results[i] = new AdmissionResult(true, after);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>A call whose statement changed nothing: a refused admit, or a release of a key without a count.</summary>
+    private static AdmissionResult Refused(CounterCall call, DbDataReader reader)
+    {
+        var current = reader.IsDBNull(0) ? 0 : reader.GetInt64(0);
+        var namespaceExists = reader.GetInt64(1) > 0;
+        return new AdmissionResult(!call.IsAdmit, current, namespaceExists);
+    }
+
+    private DbCommand Prepared(string sql, bool withLimit, bool withAmount = true)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in ParameterNames(withLimit, withAmount))
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = name is "@amount" or "@limit" ? 0L : string.Empty;
+            command.Parameters.Add(p);
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private static DbBatchCommand BatchCommand(DbBatch batch, string sql, CounterCall call, bool withLimit, bool withAmount)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var name in ParameterNames(withLimit, withAmount))
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = Value(call, name);
+            command.Parameters.Add(p);
+        }
+
+        return command;
+    }
+
+    private static void Bind(DbCommand command, CounterCall call, bool withLimit, bool withAmount = true)
+    {
+        foreach (var name in ParameterNames(withLimit, withAmount))
+        {
+            command.Parameters[name].Value = Value(call, name);
+        }
+    }
+
+    private static IEnumerable<string> ParameterNames(bool withLimit, bool withAmount)
+    {
+        yield return "@tenant";
+        yield return "@ns";
+        yield return "@kind";
+        yield return "@key";
+        if (withAmount)
+        {
+            yield return "@amount";
+        }
+
+        if (withLimit)
+        {
+            yield return "@limit";
+        }
+    }
+
+    private static object Value(CounterCall call, string name) => name switch
+    {
+        "@tenant" => call.TenantId,
+        "@ns" => call.Namespace,
+        "@kind" => call.Kind,
+        "@key" => call.Key,
+        "@amount" => call.Amount,
+        _ => call.Limit,
+    };
+
+    private static long ToLong(object value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
+}

@@ -170,19 +170,32 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         return command;
     }
 
+    /// <summary>A PostgreSQL batch command with positional parameters ($1, $2, ...), which Npgsql sends without rewriting the SQL.</summary>
     private static DbBatchCommand BatchCommand(DbBatch batch, string sql, CounterCall call, bool withLimit, bool withAmount)
     {
         var command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach (var name in ParameterNames(withLimit, withAmount))
+        var names = ParameterNames(withLimit, withAmount).ToArray();
+        command.CommandText = Positional.GetOrAdd(sql, text => ToPositional(text, names));
+        foreach (var name in names)
         {
             var p = command.CreateParameter();
-            p.ParameterName = name;
             p.Value = Value(call, name);
             command.Parameters.Add(p);
         }
 
         return command;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Positional = new(StringComparer.Ordinal);
+
+    private static string ToPositional(string sql, string[] names)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            sql = sql.Replace(names[i], "$" + (i + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        }
+
+        return sql;
     }
 
     private static void Bind(DbCommand command, CounterCall call, bool withLimit, bool withAmount = true)

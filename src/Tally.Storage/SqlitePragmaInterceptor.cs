@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Tally.Storage;
 
-/// <summary>Sets per-connection SQLite pragmas on connections EF opens (WAL + NORMAL sync, 30 s busy wait).</summary>
+/// <summary>Runs <see cref="TallyDatabase.SqlitePragmas"/> on connections EF opens.</summary>
 internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
 {
     public static readonly SqlitePragmaInterceptor Instance = new();
@@ -11,14 +11,14 @@ internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        command.CommandText = TallyDatabase.SqlitePragmas;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        command.CommandText = TallyDatabase.SqlitePragmas;
         command.ExecuteNonQuery();
     }
 }

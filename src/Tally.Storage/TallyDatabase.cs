@@ -61,6 +61,12 @@ public sealed class TallyDatabase : IAsyncDisposable
 
 
 
+    /// <summary>
+    /// Run on every SQLite connection: FULL sync, so a committed write (an acknowledged request) survives power loss as
+    /// well as a crash; writers wait up to 30 s for the file lock.
+    /// </summary>
+    public const string SqlitePragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+
     public DatabaseEngine Engine { get; }
 
     public string ConnectionString { get; }
@@ -92,7 +98,7 @@ public sealed class TallyDatabase : IAsyncDisposable
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        pragma.CommandText = SqlitePragmas;
         await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return connection;
     }

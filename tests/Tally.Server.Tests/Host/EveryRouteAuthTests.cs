@@ -1,0 +1,61 @@
+using System.Net;
+using Tally.Server.Tests.Infrastructure;
+
+namespace Tally.Server.Tests.Host;
+
+/// <summary>Every authenticated route refuses a missing, unknown, revoked or expired token with 401 and reveals nothing.</summary>
+public abstract class EveryRouteAuthTests(TallyFixture fx)
+{
+    public static TheoryData<string, string> Routes => new()
+    {
+        { "POST", "/api/admin/tenants" },
+        { "GET", "/api/admin/tenants" },
+        { "GET", "/api/admin/tenants/{tenant}" },
+        { "PATCH", "/api/admin/tenants/{tenant}" },
+        { "POST", "/api/admin/tenants/{tenant}/namespaces" },
+        { "GET", "/api/admin/tenants/{tenant}/namespaces" },
+        { "DELETE", "/api/admin/tenants/{tenant}/namespaces/default" },
+        { "POST", "/api/admin/tokens" },
+        { "GET", "/api/admin/tokens" },
+        { "DELETE", "/api/admin/tokens/abc" },
+        { "POST", "/api/admin/tenants/{tenant}/quota/admit" },
+        { "POST", "/api/admin/tenants/{tenant}/quota/release" },
+        { "PUT", "/api/admin/tenants/{tenant}/quota/counts" },
+        { "POST", "/api/web/namespaces/system/quotas" },
+        { "PUT", "/api/web/namespaces/system/quotas/q" },
+        { "GET", "/api/web/namespaces/system/quotas" },
+        { "GET", "/api/web/namespaces/system/quotas/q" },
+        { "DELETE", "/api/web/namespaces/system/quotas/q" },
+        { "GET", "/api/web/namespaces/system/quota/limits" },
+        { "GET", "/api/web/namespaces/system/quota/usage" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task A_missing_unknown_revoked_or_expired_token_gets_401(string method, string route)
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        var (revokedId, revoked) = await fx.CreateTokenAsync(tenant, scopes: ["quota:admit"]);
+        var (_, expiring) = await fx.CreateTokenAsync(tenant, scopes: ["quota:admit"], expiresAt: fx.Clock.GetUtcNow().AddSeconds(30));
+        using (var op = fx.Operator())
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync($"/api/admin/tokens/{revokedId}")).StatusCode);
+        }
+
+        fx.Clock.Advance(TimeSpan.FromMinutes(1));
+        var url = route.Replace("{tenant}", tenant, StringComparison.Ordinal);
+
+        foreach (var token in new[] { null, "tly_unknown_0000000000000000000000000000000000000", revoked, expiring })
+        {
+            using var client = fx.Client(token);
+            using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = method is "GET" or "DELETE" ? null : TallyFixture.Json("{}") };
+            var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.DoesNotContain(tenant, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+}
+
+public sealed class EveryRouteAuthTestsOnSqlite(SqliteFixture fx) : EveryRouteAuthTests(fx), IClassFixture<SqliteFixture>;
+
+public sealed class EveryRouteAuthTestsOnPostgres(PostgresFixture fx) : EveryRouteAuthTests(fx), IClassFixture<PostgresFixture>;

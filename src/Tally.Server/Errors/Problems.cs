@@ -14,10 +14,6 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict", extensions: extensions);
 
-    public static ProblemHttpResult BadRequest(string field, string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
-            extensions: new Dictionary<string, object?> { ["field"] = field, ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
-
     public static ProblemHttpResult Unauthorized(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
 

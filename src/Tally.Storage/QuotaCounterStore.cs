@@ -54,14 +54,16 @@ public sealed class QuotaCounterStore : IAsyncDisposable
     public QuotaCounterStore(TallyDatabase database)
     {
         _database = database;
+        ReleaseSql = $"""
+            UPDATE quota_counts SET current_micros = {(database.Engine == DatabaseEngine.Postgres ? "GREATEST" : "MAX")}(0, current_micros - @amount)
+            WHERE tenant_id = @tenant AND namespace = @ns AND kind = @kind AND key = @key
+            RETURNING current_micros
+            """;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    internal string ReleaseSql => $"""
-        UPDATE quota_counts SET current_micros = {(_database.Engine == DatabaseEngine.Postgres ? "GREATEST" : "MAX")}(0, current_micros - @amount)
-        WHERE tenant_id = @tenant AND namespace = @ns AND kind = @kind AND key = @key
-        RETURNING current_micros
-        """;
+    /// <summary>The release statement in this engine's dialect (GREATEST on PostgreSQL, MAX on SQLite).</summary>
+    internal string ReleaseSql { get; }
 
     /// <summary>Adds <paramref name="amountMicros"/> when the namespace exists and the result stays ≤ <paramref name="limitMicros"/> (null = unlimited).</summary>
     public Task<AdmissionResult> AdmitAsync(string tenantId, string ns, string kind, string key, long amountMicros, long? limitMicros) =>

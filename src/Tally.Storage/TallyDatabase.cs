@@ -72,9 +72,16 @@ public sealed class TallyDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>Human-readable location without secrets (file path, or host/database).</summary>
-    public string Describe() => Engine == DatabaseEngine.Sqlite
-        ? $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}"
-        : $"PostgreSQL {new NpgsqlConnectionStringBuilder(ConnectionString).Host}/{new NpgsqlConnectionStringBuilder(ConnectionString).Database}";
+    public string Describe()
+    {
+        if (Engine == DatabaseEngine.Sqlite)
+        {
+            return $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}";
+        }
+
+        var pg = new NpgsqlConnectionStringBuilder(ConnectionString);
+        return $"PostgreSQL {pg.Host}/{pg.Database}";
+    }
 
     public static DatabaseEngine DetectEngine(string connection)
     {

@@ -21,6 +21,6 @@ public sealed record TallyOptions
     /// <summary>Operator admin secret to create on an empty database (TALLY_BOOTSTRAP_TOKEN); generated when null.</summary>
     public string? BootstrapToken { get; init; }
 
-    /// <summary>Seconds a quota-limit or token lookup may be served from this process's cache.</summary>
+    /// <summary>How long resolved quota limits may be served from this process's cache (tokens: <see cref="Auth.TokenAuthenticator.CacheFor"/>).</summary>
     public TimeSpan LimitCacheFor { get; init; } = TimeSpan.FromSeconds(1);
 }

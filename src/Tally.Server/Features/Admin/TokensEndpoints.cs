@@ -33,15 +33,11 @@ public static class TokensEndpoints
         }
 
         await using var db = database.CreateContext();
+        // A tenant token always creates tokens of its own tenant: null means its own, another tenant is 404 below.
         var tenant = body.Tenant ?? grant.TenantId;
         if (tenant is not null && (await TenantScope.FindAsync(db, grant, tenant, ct)).Problem is { } missing)
         {
             return missing;
-        }
-
-        if (tenant is null && !grant.IsOperator)
-        {
-            return Problems.Forbidden("A tenant token cannot create operator tokens.");
         }
 
         var now = clock.GetUtcNow();

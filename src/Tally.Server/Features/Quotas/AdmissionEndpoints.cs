@@ -20,10 +20,13 @@ public static class AdmissionEndpoints
     private static readonly Counter Admissions = Metrics.CreateCounter(
         "tally_quota_admissions_total", "Quota admission decisions.", new CounterConfiguration { LabelNames = ["outcome"] });
 
+    private static readonly Counter.Child Admitted = Admissions.WithLabels("admitted");
+    private static readonly Counter.Child Refused = Admissions.WithLabels("refused");
+
     public static IEndpointRouteBuilder MapQuotaAdmission(this IEndpointRouteBuilder routes)
     {
-        Admissions.WithLabels("admitted").Publish();
-        Admissions.WithLabels("refused").Publish();
+        Admitted.Publish();
+        Refused.Publish();
         var group = routes.MapGroup("/api/admin/tenants/{tenant}/quota").WithTags("Quota admission");
         group.MapPost("/admit", AdmitAsync).WithSummary("Add to a count if the result stays within its limit; 409 otherwise.");
         group.MapPost("/release", ReleaseAsync).WithSummary("Subtract from a count (never below 0).");
@@ -47,7 +50,7 @@ public static class AdmissionEndpoints
             return NotFound(tenant, call.Namespace);
         }
 
-        Admissions.WithLabels(result.Admitted ? "admitted" : "refused").Inc();
+        (result.Admitted ? Admitted : Refused).Inc();
         var current = QuotaQuantity.ToUnits(result.CurrentMicros);
         if (!result.Admitted)
         {
@@ -90,9 +93,9 @@ public static class AdmissionEndpoints
     public static async Task<Results<Ok<CountsResponse>, ProblemHttpResult>> ReconcileAsync(
         string tenant, CountsRequest body, Caller caller, TallyDatabase database, CancellationToken ct)
     {
-        await using var db = database.CreateContext();
         var ns = body.Namespace ?? throw new RequestValidationException("namespace", "namespace is required.");
-        if (await CheckAccessAsync(db, tenant, ns, caller.Grant, ct) is { } denied)
+        await using var db = database.CreateContext();
+        if ((CheckGrant(tenant, ns, caller.Grant) ?? await TenantScope.RequireNamespaceAsync(db, caller.Grant, tenant, ns, ct)) is { } denied)
         {
             return denied;
         }
@@ -112,23 +115,13 @@ public static class AdmissionEndpoints
     }
 
     /// <summary>
-    /// The hot path's checks, all without I/O: tenant visibility, namespace allow-list, role, scope and the body.
-    /// Whether the tenant and namespace exist is decided inside the admission statement itself.
+    /// The hot path's checks, all without I/O: the grant (<see cref="CheckGrant"/>) and the body. Whether the tenant
+    /// and namespace exist is decided inside the admission statement itself.
     /// </summary>
     private static (ValidCall Call, ProblemHttpResult? Problem) Authorize(string tenant, AdmissionRequest body, Grant grant)
     {
         var ns = body.Namespace ?? throw new RequestValidationException("namespace", "namespace is required.");
-        if (!grant.CanSeeTenant(tenant))
-        {
-            return (default, TenantScope.TenantNotFound(tenant));
-        }
-
-        if (!grant.CanAccessNamespace(ns))
-        {
-            return (default, TenantScope.NamespaceNotFound(ns));
-        }
-
-        if ((TenantScope.RequireWrite(grant) ?? RequireAdmitScope(grant)) is { } denied)
+        if (CheckGrant(tenant, ns, grant) is { } denied)
         {
             return (default, denied);
         }
@@ -148,17 +141,15 @@ public static class AdmissionEndpoints
     private static ProblemHttpResult NotFound(string tenant, string ns) =>
         Problems.NotFound($"Tenant '{tenant}' has no namespace '{ns}'.");
 
-    private static ProblemHttpResult? RequireAdmitScope(Grant grant) =>
-        grant.HasScope(Scopes.QuotaAdmit) ? null : Problems.Forbidden($"The token lacks the '{Scopes.QuotaAdmit}' scope.");
-
-    private static async Task<ProblemHttpResult?> CheckAccessAsync(TallyDbContext db, string tenant, string ns, Grant grant, CancellationToken ct)
-    {
-        var (_, problem) = await TenantScope.FindAsync(db, grant, tenant, ct);
-        return problem
-            ?? await TenantScope.RequireNamespaceAsync(db, grant, tenant, ns, ct)
-            ?? TenantScope.RequireWrite(grant)
-            ?? RequireAdmitScope(grant);
-    }
+    /// <summary>
+    /// What the token allows, without I/O: another tenant → 404, a namespace off the allow-list → 404, a reader or a
+    /// token without <c>quota:admit</c> → 403.
+    /// </summary>
+    private static ProblemHttpResult? CheckGrant(string tenant, string ns, Grant grant) =>
+        !grant.CanSeeTenant(tenant) ? TenantScope.TenantNotFound(tenant)
+        : !grant.CanAccessNamespace(ns) ? TenantScope.NamespaceNotFound(ns)
+        : TenantScope.RequireWrite(grant)
+            ?? (grant.HasScope(Scopes.QuotaAdmit) ? null : Problems.Forbidden($"The token lacks the '{Scopes.QuotaAdmit}' scope."));
 
     private static Dictionary<string, long> Micros(Dictionary<string, double>? counts, QuotaKind kind, string field)
     {

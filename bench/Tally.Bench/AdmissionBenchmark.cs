@@ -112,7 +112,7 @@ internal static partial class AdmissionBenchmark
             watchdog = Watchdog.Start(
                 Environment.ProcessId,
                 servers.Select(s => s.Id),
-                TimeSpan.FromSeconds(180 + (paths * (settings.WaitQuiet + settings.Warmup + settings.Seconds + 20))),
+                TimeSpan.FromSeconds(180 + (paths * (settings.WaitQuiet + settings.Warmup + MaxWarmupSeconds + settings.Seconds + 20))),
                 work.FullName);
 
             await baseline.WaitReadyAsync(async t => await IsStatusAsync(client, Admit(baseline.BaseAddress, "admit", 0, null), HttpStatusCode.OK, t), TimeSpan.FromSeconds(60), ct);
@@ -175,8 +175,10 @@ internal static partial class AdmissionBenchmark
                         : $"machine not quiet after {settings.WaitQuiet} s; measuring anyway (see the Other CPU column)");
                 }
 
-                Console.Error.WriteLine($"measuring {target.Name}: {settings.Warmup} s warm-up + {settings.Seconds} s ...");
-                results.Add(await LoadDriver.RunAsync(client, target, settings.Connections, settings.Warmup, settings.Seconds, ct));
+                Console.Error.WriteLine($"warming up {target.Name}: at least {settings.Warmup} s, then in {SteadySliceSeconds} s slices until the JIT is quiet and two slices agree within {SteadyTolerance:P0} (at most {MaxWarmupSeconds} s) ...");
+                var warmup = await WarmUpAsync(client, target, settings, ct);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring {target.Name}: {settings.Seconds} s ..."));
+                results.Add(await LoadDriver.RunAsync(client, target, settings.Connections, 0, settings.Seconds, ct) with { WarmupSeconds = warmup.Seconds });
                 PrintLines(target.Server);
                 if (target.Server.HasExited)
                 {
@@ -327,19 +329,73 @@ internal static partial class AdmissionBenchmark
         Console.WriteLine($"- database: {(settings.Database is not null ? "PostgreSQL " + RedactPassword(settings.Database)
             : settings.DbInWorkdir ? "fresh temporary SQLite file in the server's working directory (the `tally serve` default layout)"
             : "fresh temporary SQLite file in its own directory (not the server's working directory)")}");
-        Console.WriteLine($"- load: {settings.Connections} closed-loop connections, {settings.Warmup} s warm-up + {settings.Seconds} s measured per path, all on 127.0.0.1; {(settings.Release ? "admit and release alternate" : "admit only")}, key `k<worker>`, limit unlimited");
+        Console.WriteLine($"- load: {settings.Connections} closed-loop connections, warm-up of at least {settings.Warmup} s until steady (see the Warm-up column) + {settings.Seconds} s measured per path, all on 127.0.0.1; {(settings.Release ? "admit and release alternate" : "admit only")}, key `k<worker>`, limit unlimited");
+    }
+
+    /// <summary>Length of one warm-up slice, seconds.</summary>
+    public const double SteadySliceSeconds = 2;
+
+    /// <summary>Two successive warm-up slices whose requests/s differ by less than this fraction mean a steady state.</summary>
+    public const double SteadyTolerance = 0.05;
+
+    /// <summary>Warm-up ends here even when no steady state was seen, seconds.</summary>
+    public const double MaxWarmupSeconds = 60;
+
+    /// <summary>The tiered-compilation thread may use at most this many CPU ticks (1/100 s) in a steady slice.</summary>
+    public const long SteadyJitTicks = 2;
+
+    /// <summary>What the warm-up of one path did: requests/s and JIT CPU ticks of each slice after the minimum.</summary>
+    private sealed record Warmup(double Seconds, IReadOnlyList<(double Rate, long JitTicks)> Slices, bool Steady)
+    {
+        public string Describe() => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(Steady ? "steady" : "NOT steady, cap reached")}; slices (requests/s, JIT ticks): {string.Join(", ", Slices.Select(s => $"{s.Rate:F0}/{s.JitTicks}"))}");
+    }
+
+    /// <summary>
+    /// Drives the path for at least <see cref="AdmissionSettings.Warmup"/> seconds, then in slices of
+    /// <see cref="SteadySliceSeconds"/> until the server's tiered JIT used at most <see cref="SteadyJitTicks"/> in a
+    /// slice and that slice's requests/s agree with the previous one within <see cref="SteadyTolerance"/>, or
+    /// <see cref="MaxWarmupSeconds"/> in all. Reason: the runtime's tiered JIT keeps recompiling Tally's code for
+    /// 10–20 s under load on 2 cores (its thread was 22 % of all CPU samples 8 s into a run), so a fixed short warm-up
+    /// measures the JIT, not the server.
+    /// </summary>
+    private static async Task<Warmup> WarmUpAsync(HttpClient client, LoadTarget target, AdmissionSettings settings, CancellationToken ct)
+    {
+        var elapsed = 0.0;
+        if (settings.Warmup > 0)
+        {
+            _ = await LoadDriver.RunAsync(client, target, settings.Connections, 0, settings.Warmup, ct);
+            elapsed += settings.Warmup;
+        }
+
+        var slices = new List<(double Rate, long JitTicks)>();
+        while (elapsed < MaxWarmupSeconds)
+        {
+            var jitBefore = LoadDriver.JitTicks(target.Server.Id);
+            var slice = await LoadDriver.RunAsync(client, target, settings.Connections, 0, SteadySliceSeconds, ct);
+            var jit = Math.Max(0, LoadDriver.JitTicks(target.Server.Id) - jitBefore);
+            elapsed += SteadySliceSeconds;
+            slices.Add((slice.RequestsPerSecond, jit));
+            if (slices.Count >= 2 && jit <= SteadyJitTicks && Math.Abs(slices[^1].Rate - slices[^2].Rate) < SteadyTolerance * slices[^2].Rate)
+            {
+                return new Warmup(elapsed, slices, Steady: true);
+            }
+        }
+
+        return new Warmup(elapsed, slices, Steady: false);
     }
 
     private static void PrintTable(List<LoadResult> results, bool postgres)
     {
-        Console.WriteLine($"| Path | Requests/s | p50 ms | p99 ms | max ms | Errors | Server CPU | Server CPU µs/req | Driver CPU |{(postgres ? " PostgreSQL CPU |" : "")} Other CPU |");
-        Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|{(postgres ? "---:|" : "")}---:|");
+        Console.WriteLine($"| Path | Warm-up s | Requests/s | p50 ms | p99 ms | max ms | Errors | Server CPU | Server CPU µs/req | Driver CPU |{(postgres ? " PostgreSQL CPU |" : "")} Other CPU |");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{(postgres ? "---:|" : "")}---:|");
         foreach (var r in results)
         {
             var pg = postgres ? string.Create(CultureInfo.InvariantCulture, $" {r.PostgresCpuPercent:F0} % |") : "";
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.RequestsPerSecond:F0} | {r.PercentileMs(50):F2} | {r.PercentileMs(99):F2} | {r.MaxMs:F1} | {r.Errors} | {r.ServerCpuPercent:F0} % | {r.ServerCpuMicrosPerRequest:F0} | {r.DriverCpuPercent:F0} % |{pg} {r.OtherCpuPercent:F0} % |"));
+                $"| {r.Name} | {r.WarmupSeconds:F0} | {r.RequestsPerSecond:F0} | {r.PercentileMs(50):F2} | {r.PercentileMs(99):F2} | {r.MaxMs:F1} | {r.Errors} | {r.ServerCpuPercent:F0} % | {r.ServerCpuMicrosPerRequest:F0} | {r.DriverCpuPercent:F0} % |{pg} {r.OtherCpuPercent:F0} % |"));
         }
 
         Console.WriteLine();

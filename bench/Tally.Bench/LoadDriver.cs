@@ -32,6 +32,9 @@ internal sealed record LoadResult(
     double MachineCpuPercent,
     TimeSpan PostgresCpu)
 {
+    /// <summary>Seconds of load before the measured window (set by the caller).</summary>
+    public double WarmupSeconds { get; init; }
+
     public double RequestsPerSecond => Successes / Seconds;
 
     public long Errors => UnexpectedResponses + Exceptions;
@@ -334,6 +337,54 @@ internal static class LoadDriver
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// CPU ticks (1/100 s on Linux) used so far by the runtime's tiered-compilation thread(s) of process <paramref name="pid"/>
+    /// (thread name ".NET Tiered Compilation Worker", shown truncated in /proc). The thread exits when idle, so its time
+    /// is lost then: callers compare two readings a few seconds apart and treat "no growth" as "the JIT is quiet".
+    /// Returns 0 when /proc is unreadable.
+    /// </summary>
+    public static long JitTicks(int pid)
+    {
+        long ticks = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(task, "stat"));
+                }
+                catch (IOException)
+                {
+                    continue; // the thread ended between listing and reading
+                }
+
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                if (open < 0 || close < open || !stat.AsSpan(open + 1, close - open - 1).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // after ") ": state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15)
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                    + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 0;
+        }
+
+        return ticks;
     }
 
     private static TimeSpan Until(long timestamp)

@@ -21,7 +21,9 @@ internal static class BenchProgram
               "requests/s >= 0.5 x baseline, p99 <= 10 ms".
               --database CONN   PostgreSQL connection string (default: a fresh temporary SQLite file)
               --seconds N       measured seconds per path (default 10)
-              --warmup S        warm-up seconds per path before measuring (default 5)
+              --warmup S        minimum warm-up seconds per path (default 5); warm-up then goes on in 2 s
+                                slices until the server's tiered JIT is quiet and two slices agree within
+                                5 % (at most 60 s)
               --connections C   concurrent workers = pooled connections (default 32)
               --release         alternate admit and release calls (counts stay bounded)
               --diagnostics     also measure Tally with an invalid token (401: pipeline + token lookup, no

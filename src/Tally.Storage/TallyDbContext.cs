@@ -20,6 +20,16 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<QuotaCountRow> QuotaCounts => Set<QuotaCountRow>();
 
+    public DbSet<MetricRow> Metrics => Set<MetricRow>();
+
+    public DbSet<PlanRow> Plans => Set<PlanRow>();
+
+    public DbSet<AddOnRow> AddOns => Set<AddOnRow>();
+
+    public DbSet<UsageEventRow> UsageEvents => Set<UsageEventRow>();
+
+    public DbSet<UsageHourlyRow> UsageHourly => Set<UsageHourlyRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<TenantRow>(e =>
@@ -35,6 +45,8 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.VatRate).HasColumnName("vat_rate").HasMaxLength(16);
             e.Property(x => x.VatCode).HasColumnName("vat_code").HasMaxLength(64);
             e.Property(x => x.AddressJson).HasColumnName("address_json");
+            e.Property(x => x.Plan).HasColumnName("plan").HasMaxLength(63);
+            e.Property(x => x.PlanEffectiveAt).HasColumnName("plan_effective_at");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         });
@@ -94,6 +106,63 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
             e.Property(x => x.Key).HasColumnName("key").HasMaxLength(512);
             e.Property(x => x.CurrentMicros).HasColumnName("current_micros");
+        });
+
+        modelBuilder.Entity<MetricRow>(e =>
+        {
+            e.ToTable("metrics");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(63);
+            e.Property(x => x.DefinitionJson).HasColumnName("definition_json");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<PlanRow>(e =>
+        {
+            e.ToTable("plans");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(63);
+            e.Property(x => x.DefinitionJson).HasColumnName("definition_json");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<AddOnRow>(e =>
+        {
+            e.ToTable("addons");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(63);
+            e.Property(x => x.DefinitionJson).HasColumnName("definition_json");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<UsageEventRow>(e =>
+        {
+            e.ToTable("usage_events");
+            e.HasKey(x => new { x.TenantId, x.EventId });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.EventId).HasColumnName("event_id").HasMaxLength(128);
+            e.Property(x => x.Namespace).HasColumnName("namespace").HasMaxLength(63);
+            e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
+            e.Property(x => x.ObjectName).HasColumnName("object_name").HasMaxLength(256);
+            e.Property(x => x.QuantityMicros).HasColumnName("quantity_micros");
+            e.Property(x => x.OccurredAtUs).HasColumnName("occurred_at_us");
+            e.Property(x => x.LabelsJson).HasColumnName("labels_json");
+            e.Property(x => x.ReceivedAtUs).HasColumnName("received_at_us");
+        });
+
+        modelBuilder.Entity<UsageHourlyRow>(e =>
+        {
+            e.ToTable("usage_hourly");
+            e.HasKey(x => new { x.TenantId, x.Namespace, x.Metric, x.ObjectName, x.HourStart });
+            e.HasIndex(x => new { x.TenantId, x.HourStart }).HasDatabaseName("ix_usage_hourly_tenant_hour");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Namespace).HasColumnName("namespace").HasMaxLength(63);
+            e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
+            e.Property(x => x.ObjectName).HasColumnName("object_name").HasMaxLength(256);
+            e.Property(x => x.HourStart).HasColumnName("hour_start");
+            e.Property(x => x.SumMicros).HasColumnName("sum_micros");
+            e.Property(x => x.MaxMicros).HasColumnName("max_micros");
+            e.Property(x => x.EventCount).HasColumnName("event_count");
         });
     }
 }

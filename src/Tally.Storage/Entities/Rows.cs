@@ -26,6 +26,12 @@ public sealed class TenantRow
     /// <summary>JSON object of address lines, as given.</summary>
     public string? AddressJson { get; set; }
 
+    /// <summary>Name of the plan the tenant is on (a row of <c>plans</c>), or null before one is assigned.</summary>
+    public string? Plan { get; set; }
+
+    /// <summary>When <see cref="Plan"/> took effect.</summary>
+    public DateTimeOffset? PlanEffectiveAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -119,4 +125,92 @@ public sealed class QuotaCountRow
     public required string Key { get; set; }
 
     public long CurrentMicros { get; set; }
+}
+
+/// <summary>
+/// A metric of the catalog (<c>metrics</c> table). Catalog tables (metrics, plans, addons) are operator-wide reference
+/// data keyed by name alone (on Citus: reference tables). <c>DefinitionJson</c> holds the whole definition as the
+/// operator API's JSON.
+/// </summary>
+public sealed class MetricRow
+{
+    public required string Name { get; set; }
+
+    public required string DefinitionJson { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A plan of the catalog (<c>plans</c> table).</summary>
+public sealed class PlanRow
+{
+    public required string Name { get; set; }
+
+    public required string DefinitionJson { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>An add-on of the catalog (<c>addons</c> table).</summary>
+public sealed class AddOnRow
+{
+    public required string Name { get; set; }
+
+    public required string DefinitionJson { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// A raw usage event. Key: (tenant, event id): the id is the idempotency key. Written only by the ingest SQL in
+/// <c>UsageIngestStore</c>, in the same transaction as its <see cref="UsageHourlyRow"/>. Instants are unix
+/// microseconds (UTC) so hot-path SQL is the same on both engines.
+/// </summary>
+public sealed class UsageEventRow
+{
+    public required string TenantId { get; set; }
+
+    public required string EventId { get; set; }
+
+    public required string Namespace { get; set; }
+
+    public required string Metric { get; set; }
+
+    /// <summary>"" when the event names no object.</summary>
+    public string ObjectName { get; set; } = "";
+
+    /// <summary>Quantity in millionths of the metric's unit.</summary>
+    public long QuantityMicros { get; set; }
+
+    /// <summary>Event time, unix microseconds UTC.</summary>
+    public long OccurredAtUs { get; set; }
+
+    /// <summary>JSON object string→string, or null.</summary>
+    public string? LabelsJson { get; set; }
+
+    /// <summary>When Tally committed the event, unix microseconds UTC.</summary>
+    public long ReceivedAtUs { get; set; }
+}
+
+/// <summary>
+/// Hourly roll-up of usage events. Key: (tenant, namespace, metric, object, hour). <see cref="HourStart"/> is the
+/// UTC hour's start in unix seconds. Sums and maxima in millionths of the metric's unit.
+/// </summary>
+public sealed class UsageHourlyRow
+{
+    public required string TenantId { get; set; }
+
+    public required string Namespace { get; set; }
+
+    public required string Metric { get; set; }
+
+    public string ObjectName { get; set; } = "";
+
+    public long HourStart { get; set; }
+
+    public long SumMicros { get; set; }
+
+    public long MaxMicros { get; set; }
+
+    public long EventCount { get; set; }
 }

@@ -22,6 +22,27 @@ namespace Tally.Storage.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Tally.Storage.Entities.AddOnRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition_json");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("addons", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.ApiTokenRow", b =>
                 {
                     b.Property<string>("TenantId")
@@ -93,6 +114,27 @@ namespace Tally.Storage.Migrations.Postgres
                     b.ToTable("api_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.MetricRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition_json");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("metrics", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.NamespaceRow", b =>
                 {
                     b.Property<string>("TenantId")
@@ -112,6 +154,27 @@ namespace Tally.Storage.Migrations.Postgres
                     b.HasKey("TenantId", "Name");
 
                     b.ToTable("namespaces", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.PlanRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition_json");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("plans", (string)null);
                 });
 
             modelBuilder.Entity("Tally.Storage.Entities.QuotaCountRow", b =>
@@ -250,6 +313,15 @@ namespace Tally.Storage.Migrations.Postgres
                         .HasColumnType("character varying(8)")
                         .HasColumnName("locale");
 
+                    b.Property<string>("Plan")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("plan");
+
+                    b.Property<DateTimeOffset?>("PlanEffectiveAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("plan_effective_at");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -274,6 +346,103 @@ namespace Tally.Storage.Migrations.Postgres
                     b.HasKey("TenantId");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.UsageEventRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("LabelsJson")
+                        .HasColumnType("text")
+                        .HasColumnName("labels_json");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("ObjectName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("object_name");
+
+                    b.Property<long>("OccurredAtUs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("occurred_at_us");
+
+                    b.Property<long>("QuantityMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quantity_micros");
+
+                    b.Property<long>("ReceivedAtUs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("received_at_us");
+
+                    b.HasKey("TenantId", "EventId");
+
+                    b.ToTable("usage_events", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.UsageHourlyRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("ObjectName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("object_name");
+
+                    b.Property<long>("HourStart")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hour_start");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_count");
+
+                    b.Property<long>("MaxMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_micros");
+
+                    b.Property<long>("SumMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sum_micros");
+
+                    b.HasKey("TenantId", "Namespace", "Metric", "ObjectName", "HourStart");
+
+                    b.HasIndex("TenantId", "HourStart")
+                        .HasDatabaseName("ix_usage_hourly_tenant_hour");
+
+                    b.ToTable("usage_hourly", (string)null);
                 });
 #pragma warning restore 612, 618
         }

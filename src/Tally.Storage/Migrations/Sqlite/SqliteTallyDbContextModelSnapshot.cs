@@ -16,6 +16,27 @@ namespace Tally.Storage.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Tally.Storage.Entities.AddOnRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_json");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("addons", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.ApiTokenRow", b =>
                 {
                     b.Property<string>("TenantId")
@@ -87,6 +108,27 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.ToTable("api_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.MetricRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_json");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("metrics", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.NamespaceRow", b =>
                 {
                     b.Property<string>("TenantId")
@@ -106,6 +148,27 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.HasKey("TenantId", "Name");
 
                     b.ToTable("namespaces", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.PlanRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_json");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("plans", (string)null);
                 });
 
             modelBuilder.Entity("Tally.Storage.Entities.QuotaCountRow", b =>
@@ -244,6 +307,15 @@ namespace Tally.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("locale");
 
+                    b.Property<string>("Plan")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan");
+
+                    b.Property<long?>("PlanEffectiveAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("plan_effective_at");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -268,6 +340,103 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.HasKey("TenantId");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.UsageEventRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("LabelsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels_json");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("ObjectName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("object_name");
+
+                    b.Property<long>("OccurredAtUs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("occurred_at_us");
+
+                    b.Property<long>("QuantityMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quantity_micros");
+
+                    b.Property<long>("ReceivedAtUs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("received_at_us");
+
+                    b.HasKey("TenantId", "EventId");
+
+                    b.ToTable("usage_events", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.UsageHourlyRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("ObjectName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("object_name");
+
+                    b.Property<long>("HourStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hour_start");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_count");
+
+                    b.Property<long>("MaxMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_micros");
+
+                    b.Property<long>("SumMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sum_micros");
+
+                    b.HasKey("TenantId", "Namespace", "Metric", "ObjectName", "HourStart");
+
+                    b.HasIndex("TenantId", "HourStart")
+                        .HasDatabaseName("ix_usage_hourly_tenant_hour");
+
+                    b.ToTable("usage_hourly", (string)null);
                 });
 #pragma warning restore 612, 618
         }

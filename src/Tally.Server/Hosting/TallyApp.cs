@@ -4,8 +4,10 @@ using Scalar.AspNetCore;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 using Tally.Server.Features.Admin;
+using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
 using Tally.Server.Features.Quotas;
+using Tally.Server.Features.Usage;
 using Tally.Storage;
 
 namespace Tally.Server.Hosting;
@@ -41,6 +43,8 @@ public static class TallyApp
         services.AddSingleton<QuotaCounterStore>();
         services.AddSingleton<QuotaLimitsService>();
         services.AddSingleton<ApiRateLimiter>();
+        services.AddCatalog();
+        services.AddUsageIngestion();
         services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
@@ -72,6 +76,8 @@ public static class TallyApp
         app.MapTokens();
         app.MapQuotaAdmission();
         app.MapF5Quotas();
+        app.MapCatalog();
+        app.MapUsageIngestion();
         return app;
     }
 }

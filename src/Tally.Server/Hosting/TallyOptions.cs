@@ -21,6 +21,9 @@ public sealed record TallyOptions
     /// <summary>Operator admin secret to create on an empty database (TALLY_BOOTSTRAP_TOKEN); generated when null.</summary>
     public string? BootstrapToken { get; init; }
 
+    /// <summary>Oldest usage event accepted, measured back from now. Events may also be up to 5 minutes in the future.</summary>
+    public TimeSpan UsageMaxAge { get; init; } = TimeSpan.FromDays(90);
+
     /// <summary>How long resolved quota limits may be served from this process's cache (tokens: <see cref="Auth.TokenAuthenticator.CacheFor"/>).</summary>
     public TimeSpan LimitCacheFor { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -45,6 +45,7 @@ public static class TallyApp
         services.AddSingleton<ApiRateLimiter>();
         services.AddCatalog();
         services.AddUsageIngestion();
+        services.AddSingleton<UsageQueries>();
         services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
@@ -78,6 +79,7 @@ public static class TallyApp
         app.MapF5Quotas();
         app.MapCatalog();
         app.MapUsageIngestion();
+        app.MapF5Usage();
         return app;
     }
 }

@@ -53,7 +53,7 @@ public static class F5QuotaEndpoints
         }
 
         var tenant = caller.Grant.TenantId!;
-        var body = await ReadBodyAsync<F5QuotaCreateRequest>(request, ct) ?? throw BodyRequired();
+        var body = await F5Body.ReadAsync<F5QuotaCreateRequest>(request, ct) ?? throw F5Body.Required();
         var meta = F5QuotaRules.Metadata(body.Metadata, ns, pathName: null);
         var spec = Canonical(body.Spec ?? new F5QuotaSpec(null, null, null));
         if (await db.QuotaObjects.AnyAsync(q => q.TenantId == tenant && q.Namespace == ns && q.Name == meta.Name, ct))
@@ -97,7 +97,7 @@ public static class F5QuotaEndpoints
         }
 
         var tenant = caller.Grant.TenantId!;
-        var body = await ReadBodyAsync<F5QuotaReplaceRequest>(request, ct) ?? throw BodyRequired();
+        var body = await F5Body.ReadAsync<F5QuotaReplaceRequest>(request, ct) ?? throw F5Body.Required();
         var meta = F5QuotaRules.Metadata(body.Metadata, ns, name);
         var spec = Canonical(body.Spec ?? throw new RequestValidationException("spec", "spec is required in a replace request."));
         var row = await db.QuotaObjects.SingleOrDefaultAsync(q => q.TenantId == tenant && q.Namespace == ns && q.Name == name, ct);
@@ -197,7 +197,7 @@ public static class F5QuotaEndpoints
         }
 
         var tenant = caller.Grant.TenantId!;
-        var body = await ReadBodyAsync<F5QuotaDeleteRequest>(request, ct);
+        var body = await F5Body.ReadAsync<F5QuotaDeleteRequest>(request, ct);
         if (!string.IsNullOrEmpty(body?.Namespace) && body.Namespace != ns)
         {
             throw new RequestValidationException("namespace", $"namespace '{body.Namespace}' differs from the namespace in the path ('{ns}').");
@@ -336,48 +336,6 @@ public static class F5QuotaEndpoints
         var now = clock.GetUtcNow().ToUniversalTime();
         return now.AddTicks(-(now.Ticks % 10));
     }
-
-    /// <summary>
-    /// Reads a JSON body: absent, blank or <c>null</c> → null. Malformed JSON throws <see cref="JsonException"/> (→ 400).
-    /// A request without Content-Type is read as JSON, as F5's gateway does (F5's Go client sends PUT and DELETE bodies without one);
-    /// another media type was already refused with 415 by routing (see <see cref="AcceptsF5Body{T}"/>).
-    /// </summary>
-    private static async Task<T?> ReadBodyAsync<T>(HttpRequest request, CancellationToken ct)
-        where T : class
-    {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, ct);
-        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        if (bytes.StartsWith("\uFEFF"u8))
-        {
-            bytes = bytes[3..];
-        }
-
-        if (bytes.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            return null;
-        }
-
-        return JsonSerializer.Deserialize<T>(bytes, TallyJson.Options);
-    }
-
-    private static RequestValidationException BodyRequired() => new("body", "The request body must be a JSON object.");
-
-    /// <summary>
-    /// Declares a JSON body read by the handler itself: routing then answers 415 to another media type but lets a request
-    /// without Content-Type through; the OpenAPI document still marks a <paramref name="required"/> body as required.
-    /// </summary>
-    private static RouteHandlerBuilder AcceptsF5Body<T>(this RouteHandlerBuilder builder, bool required)
-        where T : notnull =>
-        builder.Accepts<T>(isOptional: true, "application/json").AddOpenApiOperationTransformer((operation, _, _) =>
-        {
-            if (operation.RequestBody is Microsoft.OpenApi.OpenApiRequestBody body)
-            {
-                body.Required = required;
-            }
-
-            return Task.CompletedTask;
-        });
 
     private static ProblemHttpResult NotFound(string ns, string name) =>
         Problems.NotFound($"Quota object '{name}' does not exist in namespace '{ns}'.");

@@ -1,0 +1,401 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Tally.Domain;
+using Tally.Domain.Access;
+using Tally.Domain.Catalog;
+using Tally.Domain.Rating;
+using Tally.Domain.Tenants;
+using Tally.Server.Auth;
+using Tally.Server.Errors;
+using Tally.Server.Features.Catalog;
+using Tally.Server.Features.Quotas;
+using Tally.Server.Hosting;
+using Tally.Storage;
+using Tally.Storage.Entities;
+
+namespace Tally.Server.Features.Usage;
+
+/// <summary>
+/// F5's usage APIs (ves.io.schema.usage and billing usage_summary) for tenant tokens with the <c>usage</c> permission.
+/// Namespace <c>system</c> means the whole tenant; another namespace narrows every figure to it. Every query reads the
+/// hourly roll-ups: an hour belongs to the period or range that contains its start.
+/// </summary>
+public static class F5UsageEndpoints
+{
+    /// <summary>Longest range <c>usage_details</c> and <c>usage_summary</c> accept.</summary>
+    public static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
+
+    /// <summary>Months <c>monthly_usage</c> reports: the current one and the 12 before it.</summary>
+    public const int Months = 13;
+
+    public static IEndpointRouteBuilder MapF5Usage(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/web/namespaces/{namespace}").WithTags("F5 usage");
+        group.MapPost("/current_usage", CurrentUsageAsync).WithF5Operation("ves.io.schema.usage.CustomCalculatedUsageAPI.ListCurrentUsage")
+            .AcceptsF5Body<F5UsageRangeRequest>(required: true)
+            .WithSummary("Rated usage of the current billing period (or of from/to inside it), with the plan fee.");
+        group.MapPost("/monthly_usage", MonthlyUsageAsync).WithF5Operation("ves.io.schema.usage.CustomCalculatedUsageAPI.ListMonthlyUsage")
+            .AcceptsF5Body<F5MonthlyUsageRequest>(required: true)
+            .WithSummary("Rated total of each of the last 12 months and the current one, oldest first.");
+        group.MapPost("/usage_details", UsageDetailsAsync).WithF5Operation("ves.io.schema.usage.CustomAggregatedUsageAPI.ListUsageDetails")
+            .AcceptsF5Body<F5UsageRangeRequest>(required: true)
+            .WithSummary("Usage per namespace, metric and object over a range, each with a query for its hourly breakdown.");
+        group.MapPost("/hourly_usage_details", HourlyUsageDetailsAsync).WithF5Operation("ves.io.schema.usage.CustomAggregatedUsageAPI.ListHourlyUsageDetails")
+            .AcceptsF5Body<F5HourlyUsageRequest>(required: true)
+            .WithSummary("The hourly breakdown named by a usage_details hourly_breakdown_query.");
+        routes.MapPost("/api/data/namespaces/system/billing/usage_summary", UsageSummaryAsync).WithTags("F5 usage")
+            .WithF5Operation("ves.io.schema.billing.CustomPublicAPI.BillingUsageSummary")
+            .AcceptsF5Body<F5UsageSummaryRequest>(required: true)
+            .WithSummary("Usage per service and SKU between start_time and end_time (default: the last 6 hours).");
+        return routes;
+    }
+
+    public static async Task<Results<Ok<F5CurrentUsageResponse>, ProblemHttpResult>> CurrentUsageAsync(
+        [FromRoute(Name = "namespace")] string ns, HttpRequest request, Caller caller,
+        TallyDatabase database, CatalogService catalog, UsageQueries queries, TimeProvider clock, CancellationToken ct)
+    {
+        var body = await F5Body.ReadAsync<F5UsageRangeRequest>(request, ct) ?? new F5UsageRangeRequest(null, null, null);
+        var (tenant, denied) = await AuthorizeAsync(database, caller.Grant, ns, body.Namespace, ct);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var period = BillingPeriod.Containing(clock.GetUtcNow(), TimeZones.Require(tenant!.TimeZone));
+        var from = ParseInstant(body.From, "from") ?? period.Start;
+        var to = ParseInstant(body.To, "to") ?? period.End;
+        if (from < period.Start || from >= period.End)
+        {
+            throw new RequestValidationException("from", $"from must lie in the current billing period [{F5UsageFormat.Instant(period.Start)}, {F5UsageFormat.Instant(period.End)}).");
+        }
+
+        if (to <= from || to > period.End)
+        {
+            throw new RequestValidationException("to", $"to must be after from and not after the end of the current billing period ({F5UsageFormat.Instant(period.End)}).");
+        }
+
+        var rating = await RatingContextAsync(tenant, catalog, ct);
+        var usage = await queries.ByMetricAsync(tenant.TenantId, Narrow(ns), UsageQueries.CeilingHour(from), UsageQueries.CeilingHour(to), ct);
+        var lines = UsageStatement.Rate(
+            rating.Plan, rating.Currency, rating.Metrics, Metered(usage), includeFixed: ns == NamespaceRow.System && rating.Plan is not null, Locale(request));
+        var items = lines.Select(l => new F5CalculatedUsageItem(
+            l.UsageType,
+            l.Metric is null ? [] : [l.Metric],
+            (double)l.Quantity,
+            l.UnitName,
+            F5UsageFormat.Int64(l.QuantityBillable),
+            l.UnitNameBillable,
+            F5UsageFormat.Int64(l.Amount.ToHundredths()),
+            l.Amount.Currency.Code,
+            F5UsageFormat.Instant(from),
+            F5UsageFormat.Instant(to),
+            l.Fixed,
+            l.HasData ? "STATUS_ACTIVE" : "STATUS_NO_DATA")).ToList();
+        var total = Money.Sum(lines.Select(l => l.Amount), rating.Plan?.Currency ?? rating.Currency);
+        return TypedResults.Ok(new F5CurrentUsageResponse(items, F5UsageFormat.Int64(total.ToHundredths()), "0", []));
+    }
+
+    public static async Task<Results<Ok<F5MonthlyUsageResponse>, ProblemHttpResult>> MonthlyUsageAsync(
+        [FromRoute(Name = "namespace")] string ns, HttpRequest request, Caller caller,
+        TallyDatabase database, CatalogService catalog, UsageQueries queries, TimeProvider clock, CancellationToken ct)
+    {
+        var body = await F5Body.ReadAsync<F5MonthlyUsageRequest>(request, ct) ?? new F5MonthlyUsageRequest(null);
+        var (tenant, denied) = await AuthorizeAsync(database, caller.Grant, ns, body.Namespace, ct);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var rating = await RatingContextAsync(tenant!, catalog, ct);
+        var period = BillingPeriod.Containing(clock.GetUtcNow(), TimeZones.Require(tenant!.TimeZone));
+        for (var i = 1; i < Months; i++)
+        {
+            period = period.Previous();
+        }
+
+        var items = new List<F5MonthlyUsageItem>(Months);
+        for (var i = 0; i < Months; i++, period = period.Next())
+        {
+            var usage = await queries.ByMetricAsync(tenant.TenantId, Narrow(ns), UsageQueries.CeilingHour(period.Start), UsageQueries.CeilingHour(period.End), ct);
+            var planApplies = rating.Plan is not null && rating.PlanEffectiveAt < period.End;
+            var lines = UsageStatement.Rate(
+                planApplies ? rating.Plan : null, rating.Plan?.Currency ?? rating.Currency, rating.Metrics, Metered(usage),
+                includeFixed: ns == NamespaceRow.System && planApplies, "en");
+            var total = Money.Sum(lines.Select(l => l.Amount), rating.Plan?.Currency ?? rating.Currency);
+            items.Add(new F5MonthlyUsageItem(
+                F5UsageFormat.Int64(total.ToHundredths()), total.Currency.Code, F5UsageFormat.Instant(period.Start), F5UsageFormat.Instant(period.End)));
+        }
+
+        return TypedResults.Ok(new F5MonthlyUsageResponse(items));
+    }
+
+    public static async Task<Results<Ok<F5UsageDetailsResponse>, ProblemHttpResult>> UsageDetailsAsync(
+        [FromRoute(Name = "namespace")] string ns, HttpRequest request, Caller caller,
+        TallyDatabase database, CatalogService catalog, UsageQueries queries, TimeProvider clock, CancellationToken ct)
+    {
+        var body = await F5Body.ReadAsync<F5UsageRangeRequest>(request, ct) ?? new F5UsageRangeRequest(null, null, null);
+        var (tenant, denied) = await AuthorizeAsync(database, caller.Grant, ns, body.Namespace, ct);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var period = BillingPeriod.Containing(clock.GetUtcNow(), TimeZones.Require(tenant!.TimeZone));
+        var (from, to) = Range(ParseInstant(body.From, "from") ?? period.Start, ParseInstant(body.To, "to") ?? period.End, "to");
+        var fromHour = UsageQueries.CeilingHour(from);
+        var toHour = UsageQueries.CeilingHour(to);
+        var metrics = await MetricsByNameAsync(catalog, ct);
+        var locale = Locale(request);
+        var totals = await queries.ByObjectAsync(tenant.TenantId, Narrow(ns), fromHour, toHour, ct);
+        var items = totals.Select(t =>
+        {
+            var metric = metrics.GetValueOrDefault(t.Metric);
+            var quantity = new MeteredUsage(t.Metric, t.SumMicros, t.MaxMicros, t.EventCount).Quantity(metric?.Aggregation ?? Aggregation.Sum);
+            var query = new HourlyQuery(tenant.TenantId, t.Namespace, t.Metric, t.ObjectName, fromHour, toHour);
+            return new F5UsageItem(
+                Label(metric, t.Metric, locale), t.Metric, t.Namespace, t.ObjectName, (double)quantity, metric?.UnitName ?? "",
+                F5UsageFormat.Instant(from), F5UsageFormat.Instant(to), query.Encode());
+        }).ToList();
+        return TypedResults.Ok(new F5UsageDetailsResponse(items));
+    }
+
+    public static async Task<Results<Ok<F5HourlyUsageResponse>, ProblemHttpResult>> HourlyUsageDetailsAsync(
+        [FromRoute(Name = "namespace")] string ns, HttpRequest request, Caller caller,
+        TallyDatabase database, CatalogService catalog, UsageQueries queries, CancellationToken ct)
+    {
+        var body = await F5Body.ReadAsync<F5HourlyUsageRequest>(request, ct) ?? throw F5Body.Required();
+        var (tenant, denied) = await AuthorizeAsync(database, caller.Grant, ns, body.Namespace, ct);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        // Another tenant's query is refused exactly like a forged one: the answer says nothing about it.
+        var query = HourlyQuery.Decode(body.Query);
+        if (query is null || query.Tenant != tenant!.TenantId || (ns != NamespaceRow.System && ns != query.Namespace) || !caller.Grant.CanAccessNamespace(query.Namespace))
+        {
+            throw new RequestValidationException("query", "query must be an hourly_breakdown_query returned by usage_details for this tenant and namespace, passed as is.");
+        }
+
+        var metric = (await MetricsByNameAsync(catalog, ct)).GetValueOrDefault(query.Metric);
+        var hours = await queries.HoursAsync(query.Tenant, query.Namespace, query.Metric, query.ObjectName, query.FromHour, query.ToHour, ct);
+        var items = hours.Select(h => new F5HourlyItem(
+            F5UsageFormat.Instant(DateTimeOffset.FromUnixTimeSeconds(h.HourStart)),
+            F5UsageFormat.Instant(DateTimeOffset.FromUnixTimeSeconds(h.HourStart + 3600)),
+            (double)new MeteredUsage(query.Metric, h.SumMicros, h.MaxMicros, h.EventCount).Quantity(metric?.Aggregation ?? Aggregation.Sum),
+            metric?.UnitName ?? "",
+            "",
+            "")).ToList();
+        return TypedResults.Ok(new F5HourlyUsageResponse(items));
+    }
+
+    public static async Task<Results<Ok<F5UsageSummaryResponse>, ProblemHttpResult>> UsageSummaryAsync(
+        HttpRequest request, Caller caller, TallyDatabase database, CatalogService catalog, UsageQueries queries, TimeProvider clock, CancellationToken ct)
+    {
+        var body = await F5Body.ReadAsync<F5UsageSummaryRequest>(request, ct) ?? new F5UsageSummaryRequest(null, null);
+        var (tenant, denied) = await AuthorizeAsync(database, caller.Grant, NamespaceRow.System, null, ct);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        // The spec's defaults: a missing bound is the other one ± 6 hours; both missing = the last 6 hours.
+        var start = ParseQueryTime(body.StartTime, "start_time");
+        var end = ParseQueryTime(body.EndTime, "end_time");
+        var window = TimeSpan.FromHours(6);
+        (start, end) = (start, end) switch
+        {
+            (null, null) => (clock.GetUtcNow() - window, clock.GetUtcNow()),
+            (null, { } e) => (e - window, e),
+            ({ } s, null) => (s, s + window),
+            ({ } s, { } e) => (s, e),
+        };
+        var (from, to) = Range(start.Value, end.Value, "end_time");
+        var metrics = await MetricsByNameAsync(catalog, ct);
+        var locale = Locale(request);
+        var usage = await queries.ByMetricAsync(tenant!.TenantId, null, UsageQueries.CeilingHour(from), UsageQueries.CeilingHour(to), ct);
+        var items = usage
+            .Select(u => (Usage: u, Metric: metrics.GetValueOrDefault(u.Metric)))
+            .Where(x => x.Metric is { Sku.Length: > 0 })
+            .OrderBy(x => x.Metric!.Service, StringComparer.Ordinal).ThenBy(x => x.Metric!.Sku, StringComparer.Ordinal)
+            .Select(x =>
+            {
+                var quantity = new MeteredUsage(x.Usage.Metric, x.Usage.SumMicros, x.Usage.MaxMicros, x.Usage.EventCount).Quantity(x.Metric!.Aggregation);
+                return new F5UsageSummaryItem(
+                    Label(x.Metric, x.Usage.Metric, locale),
+                    x.Metric.Service,
+                    new F5UsageMetricData(x.Metric.UnitName, new F5MetricValue(to.ToUnixTimeSeconds(), F5UsageFormat.Decimal(quantity))),
+                    new F5BillingMetricData(x.Metric.BillableUnitName, F5UsageFormat.Decimal(quantity / x.Metric.Divisor)));
+            }).ToList();
+        return TypedResults.Ok(new F5UsageSummaryResponse(items));
+    }
+
+    /// <summary>
+    /// Tenant tokens only; the namespace must exist in the token's tenant and be on its allow-list; the <c>usage</c>
+    /// permission is needed (reading, so viewers may). A body <c>namespace</c> must match the path.
+    /// </summary>
+    private static async Task<(TenantRow? Tenant, ProblemHttpResult? Problem)> AuthorizeAsync(
+        TallyDatabase database, Grant grant, string ns, string? bodyNamespace, CancellationToken ct)
+    {
+        if (grant.TenantId is not { } tenantId)
+        {
+            return (null, Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token."));
+        }
+
+        if (!string.IsNullOrEmpty(bodyNamespace) && bodyNamespace != ns)
+        {
+            throw new RequestValidationException("namespace", $"namespace '{bodyNamespace}' in the body does not match '{ns}' in the path.");
+        }
+
+        await using var db = database.CreateContext();
+        if (await TenantScope.RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? TenantScope.RequirePermission(grant, Permissions.Usage) is { } denied)
+        {
+            return (null, denied);
+        }
+
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.TenantId == tenantId, ct);
+        return (tenant, null);
+    }
+
+    private static string? Narrow(string ns) => ns == NamespaceRow.System ? null : ns;
+
+    private sealed record RatingContext(PlanDefinition? Plan, DateTimeOffset PlanEffectiveAt, Currency Currency, IReadOnlyDictionary<string, MetricDefinition> Metrics);
+
+    private static async Task<RatingContext> RatingContextAsync(TenantRow tenant, CatalogService catalog, CancellationToken ct)
+    {
+        var plan = await catalog.GetTenantPlanAsync(tenant.TenantId, ct);
+        return new RatingContext(plan?.Plan, plan?.EffectiveAt ?? DateTimeOffset.MaxValue, Currency.Of(tenant.Currency), await MetricsByNameAsync(catalog, ct));
+    }
+
+    private static async Task<IReadOnlyDictionary<string, MetricDefinition>> MetricsByNameAsync(CatalogService catalog, CancellationToken ct) =>
+        (await catalog.ListMetricsAsync(ct)).ToDictionary(m => m.Name, StringComparer.Ordinal);
+
+    private static List<MeteredUsage> Metered(IEnumerable<UsageTotal> totals) =>
+        [.. totals.Select(t => new MeteredUsage(t.Metric, t.SumMicros, t.MaxMicros, t.EventCount))];
+
+    private static string Label(MetricDefinition? metric, string name, string locale) =>
+        metric is null ? name : metric.DisplayNames.TryGetValue(locale, out var localized) ? localized : metric.DisplayName;
+
+    /// <summary>The first supported locale named by <c>Accept-Language</c> (en, ja, zh-TW, de, ko; "zh-Hant" and "zh-HK" → zh-TW), else en.</summary>
+    private static string Locale(HttpRequest request)
+    {
+        foreach (var language in request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1))
+        {
+            var tag = language.Value.Value ?? "";
+            var primary = tag.Split('-')[0].ToLowerInvariant();
+            if (primary == "zh")
+            {
+                return "zh-TW";
+            }
+
+            if (Locales.Supported.Contains(primary, StringComparer.Ordinal))
+            {
+                return primary;
+            }
+        }
+
+        return "en";
+    }
+
+    private static (DateTimeOffset From, DateTimeOffset To) Range(DateTimeOffset from, DateTimeOffset to, string toField)
+    {
+        if (to <= from)
+        {
+            throw new RequestValidationException(toField, $"{toField} must be after the start of the range.");
+        }
+
+        if (to - from > MaxRange)
+        {
+            throw new RequestValidationException(toField, $"The range may span at most {MaxRange.TotalDays} days.");
+        }
+
+        return (from, to);
+    }
+
+    /// <summary>RFC 3339 with an offset or Z; null when absent or empty.</summary>
+    private static DateTimeOffset? ParseInstant(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return text.Length >= 20 && (text.EndsWith('Z') || text.EndsWith('z') || text[^6] is '+' or '-')
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var instant)
+            ? instant
+            : throw new RequestValidationException(field, $"{field} '{text}' is not an RFC 3339 date-time such as 2026-11-01T00:00:00Z.");
+    }
+
+    /// <summary>F5's <c>query_time</c> rule: unix seconds ("1730419200", fractions allowed) or RFC 3339.</summary>
+    private static DateTimeOffset? ParseQueryTime(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return seconds <= 253402300799m
+                ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
+                : throw new RequestValidationException(field, $"{field} '{text}' is beyond year 9999.");
+        }
+
+        try
+        {
+            return ParseInstant(text, field);
+        }
+        catch (RequestValidationException)
+        {
+            throw new RequestValidationException(field, $"{field} '{text}' is neither unix seconds nor an RFC 3339 date-time.");
+        }
+    }
+
+    /// <summary>
+    /// The opaque <c>hourly_breakdown_query</c>: base64url of a small JSON naming the tenant, the row and the hour range.
+    /// It carries no secret: <c>hourly_usage_details</c> answers only when its tenant is the caller's.
+    /// </summary>
+    private sealed record HourlyQuery(string Tenant, string Namespace, string Metric, string ObjectName, long FromHour, long ToHour)
+    {
+        private const int Version = 1;
+
+        public string Encode()
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(new Wire(Version, Tenant, Namespace, Metric, ObjectName, FromHour, ToHour), WireOptions);
+            return Convert.ToBase64String(json).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        }
+
+        public static HourlyQuery? Decode(string? text)
+        {
+            if (string.IsNullOrEmpty(text) || text.Length > 4096)
+            {
+                return null;
+            }
+
+            try
+            {
+                var base64 = text.Replace('-', '+').Replace('_', '/');
+                base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+                var wire = JsonSerializer.Deserialize<Wire>(Convert.FromBase64String(base64), WireOptions);
+                return wire is { V: Version, T.Length: > 0, N.Length: > 0, M.Length: > 0, O: not null } && wire.F < wire.U && wire.U - wire.F <= (long)MaxRange.TotalSeconds + 7200
+                    ? new HourlyQuery(wire.T, wire.N, wire.M, wire.O, wire.F, wire.U)
+                    : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        private static readonly JsonSerializerOptions WireOptions = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+
+        private sealed record Wire(int V, string T, string N, string M, string O, long F, long U);
+    }
+}

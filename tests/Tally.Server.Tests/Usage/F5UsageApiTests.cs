@@ -13,6 +13,9 @@ public abstract class F5UsageApiTests(TallyFixture fx)
 {
     private static readonly F5Schema Schema = new("docs-cloud-f5-com.0249.public.ves.io.schema.usage.ves-swagger.json");
 
+    /// <summary>usage_summary is published only in the merged file (reference §3.1).</summary>
+    private static readonly F5Schema Merged = new("billing-and-usage.merged.json");
+
     /// <summary>A tenant (namespaces system, default) on a fresh plan "Team" (USD 99.00 a month) pricing two fresh metrics.</summary>
     private sealed record Setup(string Tenant, string Token, string Requests, string Transfer, string Plan);
 
@@ -266,7 +269,11 @@ public abstract class F5UsageApiTests(TallyFixture fx)
         using var client = fx.Client(s.Token);
 
         // No bounds: the last 6 hours (06:00–12:00), which hold the transfer but not the requests.
-        var recent = await PostOkAsync(client, "/api/data/namespaces/system/billing/usage_summary", new { }, "");
+        var recentResponse = await client.PostAsJsonAsync("/api/data/namespaces/system/billing/usage_summary", new { });
+        var recentText = await recentResponse.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, recentResponse.StatusCode);
+        await Merged.AssertValidAsync("billingBillingUsageSummaryResponse", recentText);
+        var recent = JsonNode.Parse(recentText)!.AsObject();
         var item = Assert.Single(recent["usage_summary_items"]!.AsArray())!;
         Assert.Equal("Data transfer", item["name"]!.GetValue<string>());
         Assert.Equal("f5xc-cdn", item["service"]!.GetValue<string>());

@@ -7,7 +7,12 @@ public sealed class RatingTests
     private static readonly Currency Usd = Currency.Of("USD");
     private static readonly Currency Jpy = Currency.Of("JPY");
 
+    // Graduated only: as a volume price list it would charge less for 11 units than for 10 and is refused.
     private static readonly PriceTier[] ThreeTiers = [new(10, 1.00m), new(20, 0.50m), new(null, 0.25m)];
+
+    // A volume price list whose prices fall without ever lowering the total: 11 × 0.95 = 10.45 ≥ 10 × 1.00 = 10.00 and
+    // 21 × 0.91 = 19.11 ≥ 20 × 0.95 = 19.00.
+    private static readonly PriceTier[] VolumeTiers = [new(10, 1.00m), new(20, 0.95m), new(null, 0.91m)];
 
     // ---- billable quantity ----
 
@@ -138,33 +143,70 @@ public sealed class RatingTests
 
     // ---- volume ----
 
+    // VolumeTiers: up_to 10 at 1.00, up_to 20 at 0.95, then 0.91; every unit at the price of the tier holding the total.
     [Theory]
-    [InlineData(0, 0)]
-    [InlineData(5, 500)]
-    [InlineData(10, 1000)]
-    [InlineData(11, 550)]
-    [InlineData(15, 750)]
-    [InlineData(20, 1000)]
-    [InlineData(25, 625)]
+    [InlineData(0, 0)] // 0 units cost nothing
+    [InlineData(5, 500)] // 5 × 1.00 = 5.00
+    [InlineData(10, 1000)] // 10 × 1.00 = 10.00
+    [InlineData(11, 1045)] // 11 × 0.95 = 10.45
+    [InlineData(15, 1425)] // 15 × 0.95 = 14.25
+    [InlineData(20, 1900)] // 20 × 0.95 = 19.00
+    [InlineData(21, 1911)] // 21 × 0.91 = 19.11
+    [InlineData(25, 2275)] // 25 × 0.91 = 22.75
     public void Volume_prices_every_unit_at_the_tier_that_contains_the_total(long units, long cents) =>
-        Assert.Equal(new Money(cents, Usd), Rater.Rate(MetricPrice.Volume("calls", ThreeTiers), units, 1m, Usd).Amount);
+        Assert.Equal(new Money(cents, Usd), Rater.Rate(MetricPrice.Volume("calls", VolumeTiers), units, 1m, Usd).Amount);
 
     [Fact]
     public void Volume_picks_the_tier_from_the_chargeable_units_after_the_allowance()
     {
-        var price = MetricPrice.Volume("calls", ThreeTiers, included: 10);
+        // 25 − 10 included = 15 chargeable units, in the second tier: 15 × 0.95 = 14.25.
+        var price = MetricPrice.Volume("calls", VolumeTiers, included: 10);
         var rated = Rater.Rate(price, 25m, 1m, Usd);
         Assert.Equal(15, rated.ChargeableUnits);
-        Assert.Equal(new Money(750, Usd), rated.Amount);
+        Assert.Equal(new Money(1425, Usd), rated.Amount);
     }
 
     [Fact]
-    public void Volume_may_cost_less_for_more_units_when_a_cheaper_tier_starts()
+    public void A_volume_price_list_that_would_charge_less_for_more_usage_is_refused_naming_the_cheaper_tier_s_price()
     {
-        // Volume pricing as in Stripe and Lago: crossing into a cheaper tier reprices every unit (10 units cost 10.00,
-        // 11 cost 5.50). Graduated pricing has no such step.
-        var price = MetricPrice.Volume("calls", ThreeTiers);
-        Assert.True(Rater.Rate(price, 11m, 1m, Usd).Amount.Minor < Rater.Rate(price, 10m, 1m, Usd).Amount.Minor);
+        // Crossing into a cheaper tier reprices every unit: 10 units would cost 10 × 1.00 = 10.00, 11 only 11 × 0.50 = 5.50.
+        // The smallest acceptable price is ⌈10 × 1.00 / 11⌉ = ⌈0.9090909…⌉ = 0.909091 at 6 decimals.
+        var error = Assert.Throws<DomainValidationException>(() => MetricPrice.Volume("calls", ThreeTiers));
+        Assert.Equal("tiers[1].unit_price", error.Field);
+        Assert.Equal(
+            "tiers[1].unit_price 0.50 would make 11 units cost 5.50, less than 10.00 for 10 units: a volume price list must never "
+            + "charge less for more usage (use graduated for a falling price, or raise this price to at least 0.909091).",
+            error.Message);
+    }
+
+    [Theory]
+    [InlineData("10", "1.00", "0.50", "0.909091")] // ⌈10 × 1.00 / 11⌉ = ⌈0.90909090…⌉
+    [InlineData("10", "1.10", "0.50", "1")] // 10 × 1.10 / 11 = 1 exactly: 11 × 1 = 11.00 = 10 × 1.10 is allowed
+    [InlineData("3", "0.000001", "0", "0.000001")] // ⌈3 × 0.000001 / 4⌉ = ⌈0.00000075⌉
+    [InlineData("1000000", "0.01", "0.005", "0.01")] // ⌈10,000 / 1,000,001⌉ = ⌈0.0099999900…⌉
+    [InlineData("79228162514264337593543950334", "2", "1", "2")] // ⌈2b / (b + 1)⌉ = ⌈1.99…⌉; no overflow at the largest bound
+    public void The_minimum_price_named_in_the_message_is_accepted_and_one_millionth_less_is_refused(
+        string upTo, string price, string falling, string minimum)
+    {
+        var error = Assert.Throws<DomainValidationException>(
+            () => MetricPrice.Volume("m", [new(Dec(upTo), Dec(price)), new(null, Dec(falling))]));
+        Assert.Equal("tiers[1].unit_price", error.Field);
+        Assert.EndsWith($"raise this price to at least {minimum}).", error.Message, StringComparison.Ordinal);
+
+        var accepted = MetricPrice.Volume("m", [new(Dec(upTo), Dec(price)), new(null, Dec(minimum))]);
+        Assert.Equal(Dec(minimum), accepted.Tiers[1].UnitPrice);
+        var below = Assert.Throws<DomainValidationException>(
+            () => MetricPrice.Volume("m", [new(Dec(upTo), Dec(price)), new(null, Dec(minimum) - 0.000001m)]));
+        Assert.Equal("tiers[1].unit_price", below.Field);
+    }
+
+    [Fact]
+    public void Graduated_accepts_a_falling_price_list_and_only_volume_checks_tier_boundaries()
+    {
+        Assert.Equal(3, MetricPrice.Graduated("calls", ThreeTiers).Tiers.Count);
+        var error = Assert.Throws<DomainValidationException>(
+            () => MetricPrice.Volume("calls", [new(10, 1.00m), new(20, 0.95m), new(null, 0.90m)]));
+        Assert.Equal("tiers[2].unit_price", error.Field); // 21 × 0.90 = 18.90 < 20 × 0.95 = 19.00
     }
 
     // ---- rating errors ----
@@ -231,6 +273,8 @@ public sealed class RatingTests
     [InlineData("negative tier price", "tiers[0].unit_price")]
     [InlineData("tier price with 7 decimals", "tiers[1].unit_price")]
     [InlineData("null tier", "tiers[1]")]
+    [InlineData("volume cheaper after a tier boundary", "tiers[1].unit_price")]
+    [InlineData("volume cheaper after the last bounded tier", "tiers[2].unit_price")]
     public void Every_broken_price_invariant_is_refused_naming_the_field(string breakage, string field)
     {
         Func<MetricPrice> create = breakage switch
@@ -263,6 +307,8 @@ public sealed class RatingTests
             "negative tier price" => () => MetricPrice.Graduated("m", [new(10, -1m), new(null, 1m)]),
             "tier price with 7 decimals" => () => MetricPrice.Volume("m", [new(10, 1m), new(null, 0.1234567m)]),
             "null tier" => () => MetricPrice.Graduated("m", [new(10, 1m), null!, new(null, 1m)]),
+            "volume cheaper after a tier boundary" => () => MetricPrice.Volume("m", [new(10, 1.00m), new(20, 0.50m), new(null, 0.25m)]),
+            "volume cheaper after the last bounded tier" => () => MetricPrice.Volume("m", [new(10, 1m), new(20, 1m), new(null, 0.95m)]),
             _ => throw new ArgumentOutOfRangeException(nameof(breakage), breakage, "unknown case"),
         };
 
@@ -290,13 +336,13 @@ public sealed class RatingTests
     [Fact]
     public void Prices_with_equal_tiers_are_equal_and_the_tier_list_is_a_copy()
     {
-        var tiers = new List<PriceTier> { new(10, 1m), new(null, 0.5m) };
+        var tiers = new List<PriceTier> { new(10, 1m), new(null, 0.95m) };
         var price = MetricPrice.Graduated("m", tiers, included: 5);
         tiers[1] = new PriceTier(null, 99m);
-        Assert.Equal(0.5m, price.Tiers[1].UnitPrice);
-        Assert.Equal(MetricPrice.Graduated("m", [new(10, 1m), new(null, 0.5m)], included: 5), price);
-        Assert.Equal(MetricPrice.Graduated("m", [new(10, 1m), new(null, 0.5m)], included: 5).GetHashCode(), price.GetHashCode());
-        Assert.NotEqual(MetricPrice.Volume("m", [new(10, 1m), new(null, 0.5m)], included: 5), price);
+        Assert.Equal(0.95m, price.Tiers[1].UnitPrice);
+        Assert.Equal(MetricPrice.Graduated("m", [new(10, 1m), new(null, 0.95m)], included: 5), price);
+        Assert.Equal(MetricPrice.Graduated("m", [new(10, 1m), new(null, 0.95m)], included: 5).GetHashCode(), price.GetHashCode());
+        Assert.NotEqual(MetricPrice.Volume("m", [new(10, 1m), new(null, 0.95m)], included: 5), price);
         Assert.Empty(MetricPrice.PerUnit("m", 1m).Tiers);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace Tally.Domain.Rating;
@@ -21,8 +22,12 @@ public sealed record MetricPrice
     /// with at most 6 decimal places (by value: 0.1000000 is fine). per_unit: <paramref name="unitPrice"/> required.
     /// package: <paramref name="packageSize"/> &gt; 0 and <paramref name="packagePrice"/> required. graduated and volume:
     /// at least one tier, each up_to a whole number ≥ 1 and greater than the one before, only the last tier without
-    /// up_to, and the last tier must be without it. Fields of another model must be absent (null; an empty tier list
-    /// counts as absent).
+    /// up_to, and the last tier must be without it. volume only: the total must never fall when usage crosses a tier
+    /// boundary. Within a tier it grows linearly, so for each bounded tier i (up_to b, unit_price p) the next tier's
+    /// unit_price q must satisfy (b + 1) × q ≥ b × p, compared exactly; otherwise the error's field is
+    /// tiers[i+1].unit_price and its message gives both totals and the lowest acceptable q (⌈b × p / (b + 1)⌉ at 6
+    /// decimal places). graduated has no such rule: its total never falls. Fields of another model must be absent
+    /// (null; an empty tier list counts as absent).
     /// </summary>
     public MetricPrice(
         string metric,
@@ -75,6 +80,11 @@ public sealed record MetricPrice
         for (var i = 0; i < _tiers.Length; i++)
         {
             RequireTier(_tiers, i);
+        }
+
+        if (model == PricingModel.Volume)
+        {
+            RequireVolumeNeverCheaper(_tiers);
         }
 
         Metric = metric;
@@ -229,5 +239,66 @@ public sealed record MetricPrice
             throw new DomainValidationException(upToField,
                 string.Create(CultureInfo.InvariantCulture, $"{upToField} must be greater than tiers[{index - 1}].up_to ({previous})."));
         }
+    }
+
+    /// <summary>
+    /// volume: refuses a next tier whose first unit makes the total fall, i.e. (b + 1) × q &lt; b × p. Exact integer
+    /// arithmetic in millionths (prices have ≤ 6 decimals, bounds are whole), so no bound or price can overflow it.
+    /// Assumes <see cref="RequireTier"/> has passed for every tier.
+    /// </summary>
+    private static void RequireVolumeNeverCheaper(PriceTier[] tiers)
+    {
+        for (var i = 0; i + 1 < tiers.Length; i++)
+        {
+            var bound = ToBigInteger(tiers[i].UpTo!.Value);
+            var price = tiers[i].UnitPrice;
+            var next = tiers[i + 1].UnitPrice;
+            var priceMicros = ToMicros(price);
+            var nextMicros = ToMicros(next);
+            if ((bound + 1) * nextMicros >= bound * priceMicros)
+            {
+                continue;
+            }
+
+            // Smallest q in millionths with (b + 1) × q ≥ b × p: ⌈b × p / (b + 1)⌉.
+            var minimumMicros = ((bound * priceMicros) + bound) / (bound + 1);
+            var field = string.Create(CultureInfo.InvariantCulture, $"tiers[{i + 1}].unit_price");
+            throw new DomainValidationException(field, string.Create(CultureInfo.InvariantCulture,
+                $"{field} {next} would make {bound + 1} units cost {Times(bound + 1, next)}, less than {Times(bound, price)} for {bound} units: a volume price list must never charge less for more usage (use graduated for a falling price, or raise this price to at least {FormatMicros(minimumMicros)})."));
+        }
+    }
+
+    /// <summary>A whole, non-negative decimal as an integer.</summary>
+    private static BigInteger ToBigInteger(decimal whole) => new(decimal.Truncate(whole));
+
+    /// <summary>A non-negative price with ≤ 6 decimal places, in millionths.</summary>
+    private static BigInteger ToMicros(decimal price)
+    {
+        var whole = decimal.Truncate(price);
+        return (ToBigInteger(whole) * 1_000_000) + ToBigInteger((price - whole) * 1_000_000m);
+    }
+
+    /// <summary>units × price written with the price's own decimal places, as decimal multiplication would ("5.50").</summary>
+    private static string Times(BigInteger units, decimal price)
+    {
+        var bits = decimal.GetBits(price);
+        var mantissa = (new BigInteger((uint)bits[2]) << 64) | (new BigInteger((uint)bits[1]) << 32) | new BigInteger((uint)bits[0]);
+        var scale = price.Scale;
+        var digits = (units * mantissa).ToString(CultureInfo.InvariantCulture);
+        if (scale == 0)
+        {
+            return digits;
+        }
+
+        digits = digits.PadLeft(scale + 1, '0');
+        return string.Concat(digits.AsSpan(0, digits.Length - scale), ".", digits.AsSpan(digits.Length - scale));
+    }
+
+    /// <summary>Millionths as a price without trailing zeros ("0.909091", "1").</summary>
+    private static string FormatMicros(BigInteger micros)
+    {
+        var whole = BigInteger.DivRem(micros, 1_000_000, out var fraction);
+        var text = whole.ToString(CultureInfo.InvariantCulture);
+        return fraction.IsZero ? text : text + "." + ((int)fraction).ToString("D6", CultureInfo.InvariantCulture).TrimEnd('0');
     }
 }

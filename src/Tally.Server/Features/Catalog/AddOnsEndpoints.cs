@@ -69,5 +69,5 @@ public static class AddOnsEndpoints
             : TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Add-on '{Tally.Domain.Names.Truncate(name)}' does not exist.");
+    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Add-on '{CatalogMapping.Cut(name)}' does not exist.");
 }

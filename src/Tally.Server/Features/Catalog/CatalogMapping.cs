@@ -25,7 +25,7 @@ public static class CatalogMapping
             body.DisplayName!,
             body.UnitName!,
             body.BillableUnitName ?? body.UnitName!,
-            body.Divisor is null ? 1m : Decimal(body.Divisor, "divisor"),
+            body.Divisor is null ? 1m : ParseDecimal(body.Divisor, "divisor"),
             Aggregations.Parse(body.Aggregation ?? "sum", "aggregation"),
             body.Service,
             body.Sku,
@@ -175,7 +175,7 @@ public static class CatalogMapping
     {
         if (bodyName is not null && bodyName != pathName)
         {
-            throw new RequestValidationException("name", $"name '{Names.Truncate(bodyName)}' differs from the name in the path ('{pathName}'); entries cannot be renamed.");
+            throw new RequestValidationException("name", $"name '{CatalogMapping.Cut(bodyName)}' differs from the name in the path ('{pathName}'); entries cannot be renamed.");
         }
     }
 
@@ -221,17 +221,17 @@ public static class CatalogMapping
             var path = string.Create(CultureInfo.InvariantCulture, $"tiers[{i}]");
             var tier = tiers[i] ?? throw new DomainValidationException(path, $"{path} must be an object.");
             parsed[i] = new PriceTier(
-                tier.UpTo is null ? null : Decimal(tier.UpTo, path + ".up_to"),
-                Decimal(tier.UnitPrice ?? throw new DomainValidationException(path + ".unit_price", $"{path}.unit_price is required."), path + ".unit_price"));
+                tier.UpTo is null ? null : ParseDecimal(tier.UpTo, path + ".up_to"),
+                ParseDecimal(tier.UnitPrice ?? throw new DomainValidationException(path + ".unit_price", $"{path}.unit_price is required."), path + ".unit_price"));
         }
 
         return new MetricPrice(
             metric,
             model,
-            body.Included is null ? 0 : Whole(body.Included, "included"),
-            body.UnitPrice is null ? null : Decimal(body.UnitPrice, "unit_price"),
-            body.PackageSize is null ? null : Whole(body.PackageSize, "package_size"),
-            body.PackagePrice is null ? null : Decimal(body.PackagePrice, "package_price"),
+            body.Included is null ? 0 : ParseWhole(body.Included, "included"),
+            body.UnitPrice is null ? null : ParseDecimal(body.UnitPrice, "unit_price"),
+            body.PackageSize is null ? null : ParseWhole(body.PackageSize, "package_size"),
+            body.PackagePrice is null ? null : ParseDecimal(body.PackagePrice, "package_price"),
             parsed);
     }
 
@@ -274,27 +274,30 @@ public static class CatalogMapping
     }
 
     /// <summary>A plain decimal string: digits with at most one '.', optionally a leading '-' (refused later as negative where it matters).</summary>
-    public static decimal Decimal(string text, string field)
+    public static decimal ParseDecimal(string text, string field)
     {
         if (text.Length is 0 or > 40
             || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            throw new DomainValidationException(field, $"{field} '{Names.Truncate(text)}' is not a decimal string such as \"0.01\".");
+            throw new DomainValidationException(field, $"{field} '{CatalogMapping.Cut(text)}' is not a decimal string such as \"0.01\".");
         }
 
         return value;
     }
 
     /// <summary>A whole number ≥ 0 as a decimal string ("100").</summary>
-    public static long Whole(string text, string field)
+    public static long ParseWhole(string text, string field)
     {
         if (text.Length is 0 or > 19 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
-            throw new DomainValidationException(field, $"{field} '{Names.Truncate(text)}' is not a whole number string such as \"100\" (0 or more).");
+            throw new DomainValidationException(field, $"{field} '{CatalogMapping.Cut(text)}' is not a whole number string such as \"100\" (0 or more).");
         }
 
         return value;
     }
+
+    /// <summary>A value quoted in an error message, cut at 80 characters.</summary>
+    public static string Cut(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     private static Dictionary<string, string> Sorted(IReadOnlyDictionary<string, string> texts)
     {

@@ -27,8 +27,10 @@ public sealed record CatalogLoadResult(int Created, int Updated, int Unchanged);
 /// </summary>
 public sealed class CatalogStore(TallyDatabase database, CatalogService catalog, QuotaLimitsService limits)
 {
-    /// <summary>Key of the PostgreSQL advisory lock serialising catalog writes ("TALLYCAT").</summary>
+    /// <summary>Key of the PostgreSQL advisory lock serialising catalog writes (0x54414C4C59434154, "TALLYCAT").</summary>
     public const long AdvisoryLockKey = 0x54414C4C59434154;
+
+    private const string LockSql = "SELECT pg_advisory_xact_lock(6071217663470944596)";
 
     public Task<PutOutcome> PutMetricAsync(MetricDefinition metric, DateTimeOffset now, CancellationToken ct) =>
         WriteAsync(async db =>
@@ -143,7 +145,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
             }
 
             var row = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Name == planName, ct)
-                ?? throw new RequestValidationException("plan", $"Plan '{Tally.Domain.Names.Truncate(planName)}' does not exist in the catalog.");
+                ?? throw new RequestValidationException("plan", $"Plan '{CatalogMapping.Cut(planName)}' does not exist in the catalog.");
             var currency = CatalogService.Read<PlanBody>(row.DefinitionJson).Currency;
             if (currency != tenant.Currency)
             {
@@ -238,7 +240,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             if (database.Engine == DatabaseEngine.Postgres)
             {
-                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey.ToString(CultureInfo.InvariantCulture)})", ct);
+                await db.Database.ExecuteSqlRawAsync(LockSql, ct);
             }
 
             var result = await work(db);

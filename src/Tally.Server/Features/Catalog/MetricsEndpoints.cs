@@ -69,7 +69,7 @@ public static class MetricsEndpoints
             : TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Metric '{Tally.Domain.Names.Truncate(name)}' does not exist.");
+    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Metric '{CatalogMapping.Cut(name)}' does not exist.");
 }
 
 /// <summary>Who may use the operator catalog routes, and the clock they write with.</summary>

@@ -74,5 +74,5 @@ public static class PlansEndpoints
             : TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Plan '{Tally.Domain.Names.Truncate(name)}' does not exist.");
+    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Plan '{CatalogMapping.Cut(name)}' does not exist.");
 }

@@ -92,7 +92,7 @@ public static class UsagePlansEndpoints
 
         if (ns != NamespaceRow.System || !grant.CanAccessNamespace(NamespaceRow.System))
         {
-            return (null, Problems.NotFound($"Usage plans exist only in namespace 'system', not '{Tally.Domain.Names.Truncate(ns)}'."));
+            return (null, Problems.NotFound($"Usage plans exist only in namespace 'system', not '{CatalogMapping.Cut(ns)}'."));
         }
 
         if (TenantScope.RequirePermission(grant, Permissions.Billing) is { } denied)

@@ -86,16 +86,16 @@ public static class F5UsageEndpoints
             l.Metric is null ? [] : [l.Metric],
             (double)l.Quantity,
             l.UnitName,
-            F5UsageFormat.Int64(l.QuantityBillable),
+            F5UsageFormat.Whole(l.QuantityBillable),
             l.UnitNameBillable,
-            F5UsageFormat.Int64(l.Amount.ToHundredths()),
+            F5UsageFormat.Whole(l.Amount.ToHundredths()),
             l.Amount.Currency.Code,
             F5UsageFormat.Instant(from),
             F5UsageFormat.Instant(to),
             l.Fixed,
             l.HasData ? "STATUS_ACTIVE" : "STATUS_NO_DATA")).ToList();
         var total = Money.Sum(lines.Select(l => l.Amount), rating.Plan?.Currency ?? rating.Currency);
-        return TypedResults.Ok(new F5CurrentUsageResponse(items, F5UsageFormat.Int64(total.ToHundredths()), "0", []));
+        return TypedResults.Ok(new F5CurrentUsageResponse(items, F5UsageFormat.Whole(total.ToHundredths()), "0", []));
     }
 
     public static async Task<Results<Ok<F5MonthlyUsageResponse>, ProblemHttpResult>> MonthlyUsageAsync(
@@ -126,7 +126,7 @@ public static class F5UsageEndpoints
                 includeFixed: ns == NamespaceRow.System && planApplies, "en");
             var total = Money.Sum(lines.Select(l => l.Amount), rating.Plan?.Currency ?? rating.Currency);
             items.Add(new F5MonthlyUsageItem(
-                F5UsageFormat.Int64(total.ToHundredths()), total.Currency.Code, F5UsageFormat.Instant(period.Start), F5UsageFormat.Instant(period.End)));
+                F5UsageFormat.Whole(total.ToHundredths()), total.Currency.Code, F5UsageFormat.Instant(period.Start), F5UsageFormat.Instant(period.End)));
         }
 
         return TypedResults.Ok(new F5MonthlyUsageResponse(items));
@@ -206,14 +206,14 @@ public static class F5UsageEndpoints
         var start = ParseQueryTime(body.StartTime, "start_time");
         var end = ParseQueryTime(body.EndTime, "end_time");
         var window = TimeSpan.FromHours(6);
-        (start, end) = (start, end) switch
+        var (first, last) = (start, end) switch
         {
             (null, null) => (clock.GetUtcNow() - window, clock.GetUtcNow()),
             (null, { } e) => (e - window, e),
             ({ } s, null) => (s, s + window),
             ({ } s, { } e) => (s, e),
         };
-        var (from, to) = Range(start.Value, end.Value, "end_time");
+        var (from, to) = Range(first, last, "end_time");
         var metrics = await MetricsByNameAsync(catalog, ct);
         var locale = Locale(request);
         var usage = await queries.ByMetricAsync(tenant!.TenantId, null, UsageQueries.CeilingHour(from), UsageQueries.CeilingHour(to), ct);
@@ -227,8 +227,8 @@ public static class F5UsageEndpoints
                 return new F5UsageSummaryItem(
                     Label(x.Metric, x.Usage.Metric, locale),
                     x.Metric.Service,
-                    new F5UsageMetricData(x.Metric.UnitName, new F5MetricValue(to.ToUnixTimeSeconds(), F5UsageFormat.Decimal(quantity))),
-                    new F5BillingMetricData(x.Metric.BillableUnitName, F5UsageFormat.Decimal(quantity / x.Metric.Divisor)));
+                    new F5UsageMetricData(x.Metric.UnitName, new F5MetricValue(to.ToUnixTimeSeconds(), F5UsageFormat.Quantity(quantity))),
+                    new F5BillingMetricData(x.Metric.BillableUnitName, F5UsageFormat.Quantity(quantity / x.Metric.Divisor)));
             }).ToList();
         return TypedResults.Ok(new F5UsageSummaryResponse(items));
     }
@@ -251,7 +251,7 @@ public static class F5UsageEndpoints
         }
 
         await using var db = database.CreateContext();
-        if (await TenantScope.RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? TenantScope.RequirePermission(grant, Permissions.Usage) is { } denied)
+        if ((await TenantScope.RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? TenantScope.RequirePermission(grant, Permissions.Usage)) is { } denied)
         {
             return (null, denied);
         }

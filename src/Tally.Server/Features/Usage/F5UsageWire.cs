@@ -70,9 +70,9 @@ public static class F5UsageFormat
         instant.ToUniversalTime().ToString(instant.Millisecond == 0 && instant.Microsecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>An int64 as F5 writes it: a JSON string.</summary>
-    public static string Int64(long value) => value.ToString(CultureInfo.InvariantCulture);
+    public static string Whole(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A decimal quantity as a plain string with at most 6 decimals, trailing zeros dropped ("0.833333", "15").</summary>
-    public static string Decimal(decimal value) =>
+    public static string Quantity(decimal value) =>
         Math.Round(value, 6, MidpointRounding.AwayFromZero).ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -5,6 +5,7 @@ namespace Tally.Bench;
 /// Verbs:
 /// <list type="bullet">
 /// <item><c>admission</c>: quota admission over HTTP against a minimal Kestrel endpoint measured in the same run.</item>
+/// <item><c>ingest</c>: usage ingest over HTTP against a raw COPY (PostgreSQL) or a prepared insert loop (SQLite) of the same rows, and the server's RSS.</item>
 /// <item><c>baseline</c> (hidden): the minimal Kestrel endpoint itself, run as a child process by <c>admission</c>.</item>
 /// <item><c>watchdog</c> (hidden): kills the child servers if the driver dies without cleaning up.</item>
 /// </list>
@@ -34,8 +35,22 @@ internal static class BenchProgram
                                 processes use < 15 % of one core for 3 s; the Other CPU column shows what
                                 they used during the measurement anyway
 
+          ingest [--database CONN] [--events N] [--batch B] [--clients C] [--warmup S] [--tenants T]
+              Generates N realistic usage events (T tenants x 3 namespaces x 4 metrics x 50 objects, last 6 h,
+              unique ids), measures the baseline on those rows — PostgreSQL: one binary COPY into a fresh table
+              LIKE usage_events INCLUDING ALL; SQLite: a prepared INSERT loop into a fresh file (WAL,
+              synchronous=FULL), one transaction per B rows — then `tally serve` as a child process ingesting the
+              same rows over HTTP, and prints the ratio (target >= 0.5) and the server's RSS (target <= 300 MB).
+              --database CONN   PostgreSQL connection string (default: fresh temporary SQLite files)
+              --events N        measured events (default 400000; a multiple of B)
+              --batch B         events per request and per baseline transaction (default 5000, at most 10000)
+              --clients C       concurrent HTTP clients (default 4)
+              --warmup S        minimum warm-up seconds of fresh events before measuring (default 20)
+              --tenants T       tenants the events are spread over (default 4)
+
         Run from the repository root:
           dotnet run -c Release --project bench/Tally.Bench -- admission
+          dotnet run -c Release --project bench/Tally.Bench -- ingest
         """;
 
     public static async Task<int> Main(string[] args)
@@ -64,6 +79,8 @@ internal static class BenchProgram
             {
                 case "admission":
                     return await AdmissionBenchmark.RunAsync(AdmissionSettings.From(options));
+                case "ingest":
+                    return await IngestBenchmark.RunAsync(IngestSettings.From(options));
                 case "baseline":
                     await BaselineServer.RunAsync(options.Require("--urls"));
                     return 0;

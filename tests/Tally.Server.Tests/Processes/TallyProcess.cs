@@ -111,6 +111,18 @@ public sealed class TallyProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the process with SIGKILL (no shutdown, no flush) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        using (var kill = Process.Start("kill", $"-KILL {_process.Id}"))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -151,6 +151,14 @@ public sealed class F5Schema
             schema["items"] = Strict(items.DeepClone(), component: false);
         }
 
+        foreach (var combinator in new[] { "allOf", "anyOf", "oneOf" })
+        {
+            if (schema[combinator] is JsonArray parts)
+            {
+                schema[combinator] = new JsonArray([.. parts.Select(p => Strict(p!.DeepClone(), component: false))]);
+            }
+        }
+
         if (schema["additionalProperties"] is JsonObject additional)
         {
             schema["additionalProperties"] = Strict(additional.DeepClone(), component: false);

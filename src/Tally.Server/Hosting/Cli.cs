@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Access;
 using Tally.Server.Auth;
+using Tally.Server.Features.Catalog;
 using Tally.Storage;
 
 namespace Tally.Server.Hosting;
@@ -32,15 +33,38 @@ public static class Cli
             Console.WriteLine($"Operator admin token (shown once, store it now): {generated}");
         }
 
+        var catalog = app.Services.GetRequiredService<CatalogLoader>();
+        try
+        {
+            if (options.Demo)
+            {
+                Report("demo catalog", await catalog.LoadDemoAsync(CancellationToken.None));
+            }
+
+            if (options.CatalogFile is { } file)
+            {
+                Report($"catalog file '{file}'", await catalog.LoadFileAsync(file, CancellationToken.None));
+            }
+        }
+        catch (CatalogLoadException e)
+        {
+            await Console.Error.WriteLineAsync($"Cannot start: {e.Message}");
+            return 2;
+        }
+
         if (options.Demo)
         {
             Console.WriteLine($"Demo tenant '{Bootstrap.DemoTenant}' admin token: {await Bootstrap.SeedDemoAsync(database, clock, CancellationToken.None)}");
+            await catalog.AssignDemoPlanAsync(Bootstrap.DemoTenant, CancellationToken.None);
         }
 
         Console.WriteLine($"Tally on {options.Urls} with {database.Describe()}. API reference: /docs");
         await app.RunAsync();
         return 0;
     }
+
+    private static void Report(string source, CatalogLoadResult result) =>
+        Console.WriteLine($"Loaded {source}: {result.Created} created, {result.Updated} updated, {result.Unchanged} unchanged.");
 
     public static async Task<int> CreateTokenAsync(TallyDatabase database, string? tenant, string name, Role role, string[] scopes, CancellationToken ct)
     {

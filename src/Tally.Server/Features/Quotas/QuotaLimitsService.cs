@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Quotas;
+using Tally.Server.Features.Catalog;
 using Tally.Server.Hosting;
 using Tally.Storage;
 using Tally.Storage.Entities;
@@ -9,11 +10,12 @@ using Tally.Storage.Entities;
 namespace Tally.Server.Features.Quotas;
 
 /// <summary>
-/// Effective quota limits per (tenant, namespace), resolved by <see cref="EffectiveLimits.Resolve"/> from the plan default
-/// (none until plans exist), enabled quota objects in <c>system</c>, then in the namespace. Results are cached for
-/// <see cref="TallyOptions.LimitCacheFor"/>; writes through this process invalidate at once.
+/// Effective quota limits per (tenant, namespace), resolved by <see cref="EffectiveLimits.Resolve"/> from the default quota
+/// of the tenant's plan (none without a plan), enabled quota objects in <c>system</c>, then in the namespace. Results are
+/// cached for <see cref="TallyOptions.LimitCacheFor"/>; writes through this process (quota objects, plans, plan
+/// assignments) invalidate at once.
 /// </summary>
-public sealed class QuotaLimitsService(TallyDatabase database, TallyOptions options, TimeProvider clock)
+public sealed class QuotaLimitsService(TallyDatabase database, CatalogService catalog, TallyOptions options, TimeProvider clock)
 {
     /// <summary>Bound on cached (tenant, namespace) entries; the cache starts over when it is reached.</summary>
     public const int MaxCachedEntries = 100_000;
@@ -35,7 +37,8 @@ public sealed class QuotaLimitsService(TallyDatabase database, TallyOptions opti
             .ToListAsync(ct);
         var system = rows.Where(r => r.Namespace == NamespaceRow.System).Select(r => Parse(r.SpecJson));
         var own = ns == NamespaceRow.System ? [] : rows.Where(r => r.Namespace == ns).Select(r => Parse(r.SpecJson));
-        var limits = EffectiveLimits.Resolve(planDefault: null, system, own);
+        var plan = await catalog.GetTenantPlanAsync(tenantId, ct);
+        var limits = EffectiveLimits.Resolve(plan?.Plan.DefaultQuota, system, own);
         if (_cache.Count >= MaxCachedEntries)
         {
             _cache.Clear();
@@ -56,6 +59,9 @@ public sealed class QuotaLimitsService(TallyDatabase database, TallyOptions opti
             }
         }
     }
+
+    /// <summary>Drops every cached entry (after a plan changes).</summary>
+    public void InvalidateAll() => _cache.Clear();
 
     public static QuotaSpec Parse(string specJson) =>
         (JsonSerializer.Deserialize<F5QuotaSpec>(specJson, TallyJson.Options) ?? new F5QuotaSpec(null, null, null)).ToDomain();

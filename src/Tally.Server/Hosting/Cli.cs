@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Access;
 using Tally.Server.Auth;
 using Tally.Server.Features.Catalog;
+using Tally.Server.Features.Usage;
 using Tally.Storage;
 
 namespace Tally.Server.Hosting;
@@ -55,7 +56,9 @@ public static class Cli
         if (options.Demo)
         {
             Console.WriteLine($"Demo tenant '{Bootstrap.DemoTenant}' admin token: {await Bootstrap.SeedDemoAsync(database, clock, CancellationToken.None)}");
-            await catalog.AssignDemoPlanAsync(Bootstrap.DemoTenant, CancellationToken.None);
+            await catalog.AssignDemoPlanAsync(Bootstrap.DemoTenant, clock.GetUtcNow().AddDays(-DemoUsage.Days), CancellationToken.None);
+            var seeded = await DemoUsage.SeedAsync(app.Services.GetRequiredService<UsageIngestStore>(), Bootstrap.DemoTenant, clock, CancellationToken.None);
+            Console.WriteLine($"Demo usage: {seeded} new events ({DemoUsage.Days} days).");
         }
 
         Console.WriteLine($"Tally on {options.Urls} with {database.Describe()}. API reference: /docs");

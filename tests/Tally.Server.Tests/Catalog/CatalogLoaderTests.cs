@@ -125,7 +125,7 @@ public abstract class CatalogLoaderTests(TallyFixture fx)
         var second = await Loader.LoadDemoAsync(CancellationToken.None);
         var database = fx.Services.GetRequiredService<Storage.TallyDatabase>();
         await Bootstrap.SeedDemoAsync(database, fx.Clock, CancellationToken.None);
-        await Loader.AssignDemoPlanAsync(Bootstrap.DemoTenant, CancellationToken.None);
+        await Loader.AssignDemoPlanAsync(Bootstrap.DemoTenant, fx.Clock.GetUtcNow(), CancellationToken.None);
 
         Assert.Equal(0, second.Created + second.Updated);
         Assert.Equal(first.Created + first.Updated + first.Unchanged, second.Unchanged);
@@ -165,7 +165,7 @@ public abstract class CatalogLoaderTests(TallyFixture fx)
         await Loader.LoadDemoAsync(CancellationToken.None);
         var database = fx.Services.GetRequiredService<Storage.TallyDatabase>();
         var secret = await Bootstrap.SeedDemoAsync(database, fx.Clock, CancellationToken.None);
-        await Loader.AssignDemoPlanAsync(Bootstrap.DemoTenant, CancellationToken.None);
+        await Loader.AssignDemoPlanAsync(Bootstrap.DemoTenant, fx.Clock.GetUtcNow(), CancellationToken.None);
         using var client = fx.Client(secret);
 
         var text = await client.GetStringAsync("/api/web/namespaces/system/usage_plans/current");

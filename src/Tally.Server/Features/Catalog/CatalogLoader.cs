@@ -39,11 +39,11 @@ public sealed class CatalogLoader(CatalogStore store, CatalogService catalog, Ti
     public Task<CatalogLoadResult> LoadDemoAsync(CancellationToken ct) => LoadAsync(DemoJson(), "demo catalog", ct);
 
     /// <summary>Puts <paramref name="tenant"/> on the demo's team plan unless it already has a plan.</summary>
-    public async Task AssignDemoPlanAsync(string tenant, CancellationToken ct)
+    public async Task AssignDemoPlanAsync(string tenant, DateTimeOffset effectiveAt, CancellationToken ct)
     {
         if (await catalog.GetTenantPlanAsync(tenant, ct) is null)
         {
-            await store.AssignPlanAsync(tenant, DemoPlan, CatalogAccess.Now(clock), ct);
+            await store.AssignPlanAsync(tenant, DemoPlan, effectiveAt, ct);
         }
     }
 

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
+using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Tests.Infrastructure;
 
 namespace Tally.Server.Tests.Host;
@@ -28,7 +31,47 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "DELETE", "/api/web/namespaces/system/quotas/q" },
         { "GET", "/api/web/namespaces/system/quota/limits" },
         { "GET", "/api/web/namespaces/system/quota/usage" },
+        { "PUT", "/api/admin/metrics/m" },
+        { "GET", "/api/admin/metrics/m" },
+        { "DELETE", "/api/admin/metrics/m" },
+        { "GET", "/api/admin/metrics" },
+        { "PUT", "/api/admin/plans/p" },
+        { "GET", "/api/admin/plans/p" },
+        { "DELETE", "/api/admin/plans/p" },
+        { "GET", "/api/admin/plans" },
+        { "PUT", "/api/admin/addons/a" },
+        { "GET", "/api/admin/addons/a" },
+        { "DELETE", "/api/admin/addons/a" },
+        { "GET", "/api/admin/addons" },
+        { "PUT", "/api/admin/tenants/{tenant}/plan" },
+        { "GET", "/api/admin/tenants/{tenant}/plan" },
+        { "GET", "/api/web/namespaces/system/usage_plans/current" },
+        { "GET", "/api/web/namespaces/system/usage_plans/custom_list" },
+        { "POST", "/api/admin/usage/events" },
+        { "POST", "/api/web/namespaces/system/current_usage" },
+        { "POST", "/api/web/namespaces/system/monthly_usage" },
+        { "POST", "/api/web/namespaces/system/usage_details" },
+        { "POST", "/api/web/namespaces/system/hourly_usage_details" },
+        { "POST", "/api/data/namespaces/system/billing/usage_summary" },
     };
+
+    [Fact]
+    public void The_route_list_names_every_route_that_needs_a_token()
+    {
+        var routes = Routes.Select(r => ((string)r[0], (string)r[1])).ToList();
+        var missing = fx.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && raw.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (Method: m, Pattern: e.RoutePattern.RawText!)))
+            .Where(e => !routes.Any(r => r.Item1 == e.Method && Matches(e.Pattern, r.Item2)))
+            .Select(e => $"{e.Method} {e.Pattern}")
+            .ToList();
+
+        Assert.True(missing.Count == 0, "Add to Routes: " + string.Join(", ", missing));
+    }
+
+    private static bool Matches(string pattern, string path) =>
+        new TemplateMatcher(TemplateParser.Parse(pattern.TrimStart('/')), []).TryMatch(path, []);
 
     [Theory]
     [MemberData(nameof(Routes))]

@@ -76,6 +76,25 @@ public abstract class TenantPlanTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task A_tenant_on_a_plan_cannot_change_to_another_currency_than_its_plans()
+    {
+        using var op = fx.Operator();
+        var plan = await NewPlanAsync(op, await NewMetricAsync(op));
+        var tenant = await fx.CreateTenantAsync();
+        await AssignAsync(op, tenant, plan);
+
+        var refused = await op.PatchAsync($"/api/admin/tenants/{tenant}", TallyFixture.Json("""{"currency":"EUR","display_name":"Renamed"}"""));
+        var same = await op.PatchAsync($"/api/admin/tenants/{tenant}", TallyFixture.Json("""{"currency":"USD"}"""));
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains(plan, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        var stored = await TallyFixture.ReadObjectAsync(await op.GetAsync($"/api/admin/tenants/{tenant}"));
+        Assert.Equal("USD", stored["currency"]!.GetValue<string>());
+        Assert.NotEqual("Renamed", stored["display_name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Quota_limits_start_from_the_plans_default_quota_and_quota_objects_override_it_key_by_key()
     {
         using var op = fx.Operator();

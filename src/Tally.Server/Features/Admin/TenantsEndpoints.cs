@@ -6,6 +6,7 @@ using Tally.Domain.Access;
 using Tally.Domain.Tenants;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
+using Tally.Server.Features.Catalog;
 using Tally.Storage;
 using Tally.Storage.Entities;
 
@@ -94,7 +95,7 @@ public static class TenantsEndpoints
     }
 
     public static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> PatchAsync(
-        string tenant, TenantPatchRequest body, Caller caller, TallyDatabase database, TimeProvider clock, CancellationToken ct)
+        string tenant, TenantPatchRequest body, Caller caller, TallyDatabase database, CatalogService catalog, TimeProvider clock, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         var (found, problem) = await TenantScope.FindAsync(db, caller.Grant, tenant, ct);
@@ -114,6 +115,13 @@ public static class TenantsEndpoints
         }
 
         var row = found!;
+        if (body.Currency is not null && Currency.Of(body.Currency).Code != row.Currency
+            && row.Plan is { } planName && await catalog.GetPlanAsync(planName, ct) is { } plan && plan.Currency.Code != body.Currency)
+        {
+            return Problems.Conflict(
+                $"Tenant '{tenant}' is on plan '{planName}', priced in {plan.Currency.Code}: put it on a plan priced in {body.Currency} before changing its currency.");
+        }
+
         row.DisplayName = Text(body.DisplayName, "display_name", 256) ?? row.DisplayName;
         row.Currency = body.Currency is null ? row.Currency : Currency.Of(body.Currency).Code;
         row.TimeZone = body.TimeZone is null ? row.TimeZone : TimeZones.Require(body.TimeZone).Id;

@@ -254,7 +254,7 @@ internal static class UsageQueryBenchmark
                     t.Sum += micros;
                     t.Max = Math.Max(t.Max, micros);
                     t.Count++;
-                    var at = DateTime.UnixEpoch.AddTicks((fromUs + (spanUs * i / settings.Events)) * 10);
+                    var at = DateTime.UnixEpoch.AddTicks((fromUs + (long)(spanUs * ((double)i / settings.Events))) * 10);
                     text.Append(k == 0 ? "" : ",").Append(CultureInfo.InvariantCulture,
                         $"{{\"id\":\"e{i:x9}\",\"tenant\":\"{tenant}\",\"namespace\":\"{Namespaces[random.Next(Namespaces.Length)]}\",\"metric\":\"{metric}\",\"quantity\":{(micros / 1_000_000m).ToString(CultureInfo.InvariantCulture)},\"timestamp\":\"{at:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}\",\"object_name\":\"obj-{random.Next(ObjectsPerNamespace)}\"}}");
                 }

@@ -6,6 +6,7 @@ namespace Tally.Bench;
 /// <list type="bullet">
 /// <item><c>admission</c>: quota admission over HTTP against a minimal Kestrel endpoint measured in the same run.</item>
 /// <item><c>ingest</c>: usage ingest over HTTP against a raw COPY (PostgreSQL) or a prepared insert loop (SQLite) of the same rows, and the server's RSS.</item>
+/// <item><c>usage-queries</c>: F5 current_usage / monthly_usage latency for a tenant with 10 M events in the month.</item>
 /// <item><c>baseline</c> (hidden): the minimal Kestrel endpoint itself, run as a child process by <c>admission</c>.</item>
 /// <item><c>watchdog</c> (hidden): kills the child servers if the driver dies without cleaning up.</item>
 /// </list>
@@ -48,6 +49,19 @@ internal static class BenchProgram
               --warmup S        minimum warm-up seconds of fresh events before measuring (default 20)
               --tenants T       tenants the events are spread over (default 4)
 
+          usage-queries [--database CONN] [--events N] [--clients C] [--requests R] [--warmup W] [--zones Z1,Z2]
+              Starts `tally serve` as a child process, creates a tenant, 12 metrics and a plan through the operator
+              API, ingests N events over HTTP (10,000 per request) spread over every hour of the current UTC month
+              so far (12 metrics x 3 namespaces x 9 objects), then measures POST .../system/current_usage and
+              .../monthly_usage (and both narrowed to namespace default) with a tenant token: W warm-up requests,
+              then R sequential requests each; prints p50/p99/max and the verdict against "p50 <= 20 ms".
+              --database CONN   PostgreSQL connection string (default: a fresh temporary SQLite file)
+              --events N        events to seed (default 10000000; a multiple of 10000)
+              --clients C       concurrent seeding clients (default 3)
+              --requests R      measured requests per row (default 200)
+              --warmup W        warm-up requests per row (default 50)
+              --zones Z1,Z2     tenant time zones measured in turn (default UTC,America/Los_Angeles)
+
         Run from the repository root:
           dotnet run -c Release --project bench/Tally.Bench -- admission
           dotnet run -c Release --project bench/Tally.Bench -- ingest
@@ -81,6 +95,8 @@ internal static class BenchProgram
                     return await AdmissionBenchmark.RunAsync(AdmissionSettings.From(options));
                 case "ingest":
                     return await IngestBenchmark.RunAsync(IngestSettings.From(options));
+                case "usage-queries":
+                    return await UsageQueryBenchmark.RunAsync(UsageQuerySettings.From(options));
                 case "baseline":
                     await BaselineServer.RunAsync(options.Require("--urls"));
                     return 0;

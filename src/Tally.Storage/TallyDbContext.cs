@@ -30,6 +30,8 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<UsageHourlyRow> UsageHourly => Set<UsageHourlyRow>();
 
+    public DbSet<UsageDailyRow> UsageDaily => Set<UsageDailyRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<TenantRow>(e =>
@@ -160,6 +162,19 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
             e.Property(x => x.ObjectName).HasColumnName("object_name").HasMaxLength(256);
             e.Property(x => x.HourStart).HasColumnName("hour_start");
+            e.Property(x => x.SumMicros).HasColumnName("sum_micros");
+            e.Property(x => x.MaxMicros).HasColumnName("max_micros");
+            e.Property(x => x.EventCount).HasColumnName("event_count");
+        });
+
+        modelBuilder.Entity<UsageDailyRow>(e =>
+        {
+            e.ToTable("usage_daily");
+            e.HasKey(x => new { x.TenantId, x.DayStart, x.Namespace, x.Metric });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.DayStart).HasColumnName("day_start");
+            e.Property(x => x.Namespace).HasColumnName("namespace").HasMaxLength(63);
+            e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
             e.Property(x => x.SumMicros).HasColumnName("sum_micros");
             e.Property(x => x.MaxMicros).HasColumnName("max_micros");
             e.Property(x => x.EventCount).HasColumnName("event_count");

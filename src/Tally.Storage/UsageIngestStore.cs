@@ -13,14 +13,16 @@ public readonly record struct UsageEventRecord(
 
 /// <summary>
 /// Hot-path SQL for usage ingestion: raw events into <c>usage_events</c> (the (tenant, event id) key makes a repeat a
-/// no-op, first write wins) and, in the same transaction, hourly roll-ups into <c>usage_hourly</c> for the newly inserted
-/// events only.
+/// no-op, first write wins) and, in the same transaction, for the newly inserted events only, hourly roll-ups per object
+/// into <c>usage_hourly</c> and daily roll-ups per (namespace, metric, UTC day) into <c>usage_daily</c>. After every
+/// commit a daily row equals the sum / max / count of the hourly rows of its tenant, namespace, metric and day.
 /// <para>
 /// PostgreSQL: ONE statement per request: the events as arrays, <c>unnest</c>ed, inserted with
-/// <c>ON CONFLICT DO NOTHING RETURNING</c>, and the returned rows aggregated into the roll-up upsert (data-modifying CTEs
-/// run in one snapshot and one transaction). Rows are inserted in (tenant, id) order and roll-ups updated in key order,
-/// so two requests — in one process or two — wait for each other instead of deadlocking; a deadlock or serialization
-/// failure is retried anyway. A racing duplicate waits for the first writer's commit and is then skipped, so it is never
+/// <c>ON CONFLICT DO NOTHING RETURNING</c>, and the returned rows aggregated into the hourly and then the daily roll-up
+/// upserts (data-modifying CTEs run in one snapshot and one transaction). Rows are inserted in (tenant, id) order, hourly
+/// roll-ups updated in key order, and only then daily roll-ups in key order (the daily upsert waits for the hourly one to
+/// finish), so two requests — in one process or two — take row locks in the same order and wait for each other instead
+/// of deadlocking; a deadlock or serialization failure is retried anyway. A racing duplicate waits for the first writer's commit and is then skipped, so it is never
 /// counted twice.
 /// </para>
 /// <para>
@@ -47,17 +49,33 @@ public sealed class UsageIngestStore : IAsyncDisposable
             SELECT tenant_id, event_id, namespace, metric, object_name, quantity_micros, occurred_at_us, labels_json, $9 FROM input ORDER BY ord
             ON CONFLICT (tenant_id, event_id) DO NOTHING
             RETURNING tenant_id, namespace, metric, object_name, quantity_micros, occurred_at_us
-        ), rolled AS (
-            INSERT INTO usage_hourly AS h (tenant_id, namespace, metric, object_name, hour_start, sum_micros, max_micros, event_count)
-            SELECT tenant_id, namespace, metric, object_name, (occurred_at_us / 3600000000) * 3600, sum(quantity_micros), max(quantity_micros), count(*)
+        ), hours AS (
+            SELECT tenant_id, namespace, metric, object_name, (occurred_at_us / 3600000000) * 3600 AS hour_start,
+                   sum(quantity_micros) AS s, max(quantity_micros) AS m, count(*) AS c
             FROM ins
             GROUP BY 1, 2, 3, 4, 5
+        ), rolled AS (
+            INSERT INTO usage_hourly AS h (tenant_id, namespace, metric, object_name, hour_start, sum_micros, max_micros, event_count)
+            SELECT tenant_id, namespace, metric, object_name, hour_start, s, m, c
+            FROM hours
             ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (tenant_id, namespace, metric, object_name, hour_start) DO UPDATE
                 SET sum_micros = h.sum_micros + excluded.sum_micros,
                     max_micros = GREATEST(h.max_micros, excluded.max_micros),
                     event_count = h.event_count + excluded.event_count
             RETURNING 1
+        ), daily AS (
+            -- The uncorrelated sub-query is evaluated once, before the first daily row: the hourly upsert has finished.
+            INSERT INTO usage_daily AS d (tenant_id, day_start, namespace, metric, sum_micros, max_micros, event_count)
+            SELECT tenant_id, (hour_start / 86400) * 86400, namespace, metric, sum(s), max(m), sum(c)
+            FROM hours
+            WHERE (SELECT count(*) FROM rolled) > 0
+            GROUP BY 1, 2, 3, 4
+            ORDER BY 1, 2, 3, 4
+            ON CONFLICT (tenant_id, day_start, namespace, metric) DO UPDATE
+                SET sum_micros = d.sum_micros + excluded.sum_micros,
+                    max_micros = GREATEST(d.max_micros, excluded.max_micros),
+                    event_count = d.event_count + excluded.event_count
         )
         SELECT count(*) FROM ins
         """;
@@ -72,6 +90,15 @@ public sealed class UsageIngestStore : IAsyncDisposable
         INSERT INTO usage_hourly (tenant_id, namespace, metric, object_name, hour_start, sum_micros, max_micros, event_count)
         VALUES ($tenant, $ns, $metric, $object, $hour, $sum, $max, $count)
         ON CONFLICT (tenant_id, namespace, metric, object_name, hour_start) DO UPDATE
+            SET sum_micros = sum_micros + excluded.sum_micros,
+                max_micros = MAX(max_micros, excluded.max_micros),
+                event_count = event_count + excluded.event_count
+        """;
+
+    internal const string SqliteDailySql = """
+        INSERT INTO usage_daily (tenant_id, day_start, namespace, metric, sum_micros, max_micros, event_count)
+        VALUES ($tenant, $day, $ns, $metric, $sum, $max, $count)
+        ON CONFLICT (tenant_id, day_start, namespace, metric) DO UPDATE
             SET sum_micros = sum_micros + excluded.sum_micros,
                 max_micros = MAX(max_micros, excluded.max_micros),
                 event_count = event_count + excluded.event_count
@@ -231,15 +258,19 @@ public sealed class UsageIngestStore : IAsyncDisposable
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _rollup;
+        private readonly SqliteCommand _daily;
         private readonly SqliteParameter[] _insertParameters;
         private readonly SqliteParameter[] _rollupParameters;
+        private readonly SqliteParameter[] _dailyParameters;
         private readonly Dictionary<RollupKey, Rollup> _rollups = [];
+        private readonly Dictionary<DailyKey, Rollup> _dailies = [];
 
         private SqliteWriter(SqliteConnection connection)
         {
             _connection = connection;
             (_insert, _insertParameters) = Prepare(SqliteInsertSql, "$tenant", "$id", "$ns", "$metric", "$object", "$quantity", "$occurred", "$labels", "$received");
             (_rollup, _rollupParameters) = Prepare(SqliteRollupSql, "$tenant", "$ns", "$metric", "$object", "$hour", "$sum", "$max", "$count");
+            (_daily, _dailyParameters) = Prepare(SqliteDailySql, "$tenant", "$day", "$ns", "$metric", "$sum", "$max", "$count");
         }
 
         public static async Task<SqliteWriter> OpenAsync(TallyDatabase database) =>
@@ -249,11 +280,13 @@ public sealed class UsageIngestStore : IAsyncDisposable
         {
             var results = new int[calls.Count];
             _rollups.Clear();
+            _dailies.Clear();
 
             // BEGIN IMMEDIATE: take the write lock now, so another process's writer cannot leave this one unable to upgrade.
             using var transaction = _connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
             _insert.Transaction = transaction;
             _rollup.Transaction = transaction;
+            _daily.Transaction = transaction;
             for (var c = 0; c < calls.Count; c++)
             {
                 var call = calls[c];
@@ -297,6 +330,23 @@ public sealed class UsageIngestStore : IAsyncDisposable
                 p[6].Value = r.Max;
                 p[7].Value = r.Count;
                 _rollup.ExecuteNonQuery();
+
+                var dayKey = new DailyKey(key.TenantId, Domain.Usage.UsageRules.DayStart(key.HourStart), key.Namespace, key.Metric);
+                ref var d = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_dailies, dayKey, out var dayExisted);
+                d = dayExisted ? new Rollup(d.Sum + r.Sum, Math.Max(d.Max, r.Max), d.Count + r.Count) : r;
+            }
+
+            foreach (var (key, r) in _dailies.OrderBy(kv => kv.Key, DailyKeyComparer.Instance))
+            {
+                var p = _dailyParameters;
+                p[0].Value = key.TenantId;
+                p[1].Value = key.DayStart;
+                p[2].Value = key.Namespace;
+                p[3].Value = key.Metric;
+                p[4].Value = r.Sum;
+                p[5].Value = r.Max;
+                p[6].Value = r.Count;
+                _daily.ExecuteNonQuery();
             }
 
             transaction.Commit();
@@ -307,6 +357,7 @@ public sealed class UsageIngestStore : IAsyncDisposable
         {
             _insert.Dispose();
             _rollup.Dispose();
+            _daily.Dispose();
             _connection.Dispose();
         }
 
@@ -323,6 +374,21 @@ public sealed class UsageIngestStore : IAsyncDisposable
     private readonly record struct RollupKey(string TenantId, string Namespace, string Metric, string ObjectName, long HourStart);
 
     private readonly record struct Rollup(long Sum, long Max, long Count);
+
+    private readonly record struct DailyKey(string TenantId, long DayStart, string Namespace, string Metric);
+
+    private sealed class DailyKeyComparer : IComparer<DailyKey>
+    {
+        public static readonly DailyKeyComparer Instance = new();
+
+        public int Compare(DailyKey x, DailyKey y)
+        {
+            var c = string.CompareOrdinal(x.TenantId, y.TenantId);
+            c = c != 0 ? c : x.DayStart.CompareTo(y.DayStart);
+            c = c != 0 ? c : string.CompareOrdinal(x.Namespace, y.Namespace);
+            return c != 0 ? c : string.CompareOrdinal(x.Metric, y.Metric);
+        }
+    }
 
     private sealed class RollupKeyComparer : IComparer<RollupKey>
     {

@@ -9,14 +9,19 @@ public readonly record struct UsageTotal(string Namespace, string Metric, string
 /// <summary>One hourly roll-up row. <see cref="HourStart"/> is unix seconds of the UTC hour's start.</summary>
 public readonly record struct UsageHour(long HourStart, long SumMicros, long MaxMicros, long EventCount);
 
+/// <summary>A range <c>[From, To)</c> of unix seconds; an hour belongs to it when the hour's start does.</summary>
+public readonly record struct HourRange(long From, long To);
+
 /// <summary>
-/// Read-only queries over the hourly roll-ups (<c>usage_hourly</c>); never over raw events. Every query is scoped to one
-/// tenant. A range <c>[fromHour, toHour)</c> is in unix seconds; an hour belongs to the range when its start does
-/// (callers pass <see cref="CeilingHour"/> of a period's bounds, so an hour belongs to the period containing its start).
-/// <c>ns</c> null = the whole tenant.
+/// Read-only queries over the roll-ups (<c>usage_hourly</c>, <c>usage_daily</c>); never over raw events. Every query is
+/// scoped to one tenant. A range <c>[fromHour, toHour)</c> is in unix seconds; an hour belongs to the range when its
+/// start does (callers pass <see cref="CeilingHour"/> of a period's bounds, so an hour belongs to the period containing
+/// its start). <c>ns</c> null = the whole tenant.
 /// </summary>
 public sealed class UsageQueries(TallyDatabase database)
 {
+    private const int SecondsPerDay = 86400;
+
     private const string Scope = "tenant_id = @tenant AND hour_start >= @from AND hour_start < @to AND (@ns = '' OR namespace = @ns)";
 
     /// <summary>The first UTC hour start (unix seconds) at or after <paramref name="instant"/>.</summary>
@@ -27,11 +32,93 @@ public sealed class UsageQueries(TallyDatabase database)
         return hours * 3600;
     }
 
-    /// <summary>Per metric over the range: sum, max of hourly maxima, count. <see cref="UsageTotal.Namespace"/> and object are "".</summary>
-    public Task<IReadOnlyList<UsageTotal>> ByMetricAsync(string tenant, string? ns, long fromHour, long toHour, CancellationToken ct) =>
-        QueryAsync(
-            $"SELECT '' , metric, '', SUM(sum_micros), MAX(max_micros), SUM(event_count) FROM usage_hourly WHERE {Scope} GROUP BY metric ORDER BY metric",
-            tenant, ns, fromHour, toHour, ct);
+    /// <summary>
+    /// Per metric over the range: sum, max of hourly maxima, count; ordered by metric (ordinal).
+    /// <see cref="UsageTotal.Namespace"/> and object are "". Same answer as aggregating the range's hourly rows; see
+    /// <see cref="ByMetricRangesAsync"/> for how it is read.
+    /// </summary>
+    public async Task<IReadOnlyList<UsageTotal>> ByMetricAsync(string tenant, string? ns, long fromHour, long toHour, CancellationToken ct) =>
+        (await ByMetricRangesAsync(tenant, ns, [new HourRange(fromHour, toHour)], ct).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// <see cref="ByMetricAsync"/> for several ranges in one statement: element i of the answer is range i's totals.
+    /// Each range is read as its whole UTC days from <c>usage_daily</c> plus the hours before its first whole day and
+    /// after its last one from <c>usage_hourly</c>, merged per metric (sum of sums, max of maxima, sum of counts); a range
+    /// without a whole UTC day is read from <c>usage_hourly</c> only. A daily row holds exactly its day's hourly rows, so
+    /// the answer equals the hourly-only one, while a month costs about 30 daily rows per (namespace, metric) instead of
+    /// 720 hourly rows per (namespace, metric, object).
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<UsageTotal>>> ByMetricRangesAsync(string tenant, string? ns, IReadOnlyList<HourRange> ranges, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        var merged = new SortedDictionary<string, (long Sum, long Max, long Count)>[ranges.Count];
+        await using var connection = await database.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var sql = new System.Text.StringBuilder();
+        var pieces = 0;
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            merged[i] = new SortedDictionary<string, (long, long, long)>(StringComparer.Ordinal);
+            foreach (var (daily, from, to) in Split(ranges[i]))
+            {
+                var (table, column) = daily ? ("usage_daily", "day_start") : ("usage_hourly", "hour_start");
+                sql.Append(pieces == 0 ? "" : " UNION ALL ").Append(CultureInfo.InvariantCulture,
+                    $"SELECT {i}, metric, SUM(sum_micros), MAX(max_micros), SUM(event_count) FROM {table} WHERE tenant_id = @tenant AND {column} >= @f{pieces} AND {column} < @t{pieces} AND (@ns = '' OR namespace = @ns) GROUP BY metric");
+                Add(command, string.Create(CultureInfo.InvariantCulture, $"f{pieces}"), from);
+                Add(command, string.Create(CultureInfo.InvariantCulture, $"t{pieces}"), to);
+                pieces++;
+            }
+        }
+
+        if (pieces > 0)
+        {
+            command.CommandText = sql.ToString();
+            Add(command, "tenant", tenant);
+            Add(command, "ns", ns ?? "");
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var totals = merged[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)];
+                var metric = reader.GetString(1);
+                var (sum, max, count) = (Int64(reader, 2), Int64(reader, 3), Int64(reader, 4));
+                totals[metric] = totals.TryGetValue(metric, out var t) ? (t.Sum + sum, Math.Max(t.Max, max), t.Count + count) : (sum, max, count);
+            }
+        }
+
+        return [.. merged.Select(m => (IReadOnlyList<UsageTotal>)[.. m.Select(kv => new UsageTotal("", kv.Key, "", kv.Value.Sum, kv.Value.Max, kv.Value.Count))])];
+    }
+
+    /// <summary>
+    /// The pieces of a range: its whole UTC days (<c>Daily</c>, bounds are day starts) and the hours around them, or all
+    /// of it as hours when it holds no whole UTC day. Empty ranges have no pieces.
+    /// </summary>
+    internal static IEnumerable<(bool Daily, long From, long To)> Split(HourRange range)
+    {
+        if (range.To <= range.From)
+        {
+            yield break;
+        }
+
+        var floorFrom = Domain.Usage.UsageRules.DayStart(range.From);
+        var firstDay = floorFrom == range.From ? floorFrom : floorFrom + SecondsPerDay;
+        var lastDay = Domain.Usage.UsageRules.DayStart(range.To);
+        if (firstDay >= lastDay)
+        {
+            yield return (false, range.From, range.To);
+            yield break;
+        }
+
+        if (range.From < firstDay)
+        {
+            yield return (false, range.From, firstDay);
+        }
+
+        yield return (true, firstDay, lastDay);
+        if (lastDay < range.To)
+        {
+            yield return (false, lastDay, range.To);
+        }
+    }
 
     /// <summary>Per (namespace, metric, object) over the range, ordered by those keys.</summary>
     public Task<IReadOnlyList<UsageTotal>> ByObjectAsync(string tenant, string? ns, long fromHour, long toHour, CancellationToken ct) =>

@@ -326,6 +326,13 @@ public static class UsageRules
         var (q, _) => q * 3600,
     };
 
+    /// <summary>Start of the UTC day holding the instant <paramref name="unixSeconds"/> (e.g. an hour start), in unix seconds.</summary>
+    public static long DayStart(long unixSeconds) => Math.DivRem(unixSeconds, 86400L) switch
+    {
+        var (q, r) when r < 0 => (q - 1) * 86400,
+        var (q, _) => q * 86400,
+    };
+
     public static long ToUnixMicros(DateTimeOffset instant) => (instant.UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 
     private static bool HasControlCharacters(string value) => value.AsSpan().ContainsAnyInRange('\0', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal);

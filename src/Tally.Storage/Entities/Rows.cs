@@ -214,3 +214,26 @@ public sealed class UsageHourlyRow
 
     public long EventCount { get; set; }
 }
+
+/// <summary>
+/// Daily roll-up of usage events without the object dimension, kept by <c>UsageIngestStore</c> in the same transaction
+/// as the events and their <see cref="UsageHourlyRow"/>s: for every (tenant, namespace, metric, UTC day) it holds the
+/// sum of the day's hourly sums, the maximum of their maxima and the sum of their counts. Key: (tenant, day, namespace,
+/// metric), so a tenant's days form one range. <see cref="DayStart"/> is the UTC day's start in unix seconds.
+/// </summary>
+public sealed class UsageDailyRow
+{
+    public required string TenantId { get; set; }
+
+    public long DayStart { get; set; }
+
+    public required string Namespace { get; set; }
+
+    public required string Metric { get; set; }
+
+    public long SumMicros { get; set; }
+
+    public long MaxMicros { get; set; }
+
+    public long EventCount { get; set; }
+}

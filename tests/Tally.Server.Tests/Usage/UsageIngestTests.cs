@@ -59,6 +59,24 @@ public abstract class UsageIngestTests(TallyFixture fx)
                 ("edge", "bytes", "", HourOf(thisHour), 1024_000_000L, 1024_000_000L, 1L),
             ],
             hourly);
+
+        // Daily roll-ups drop the object: lb-1, lb-2 and "" of one UTC day are one row.
+        var daily = (await DailyAsync(fx.Services, tenant)).Select(d => (d.DayStart, d.Namespace, d.Metric, d.SumMicros, d.MaxMicros, d.EventCount)).ToList();
+        var day = thisHour.ToUnixTimeSeconds() / 86400 * 86400;
+        var lastHourDay = lastHour.ToUnixTimeSeconds() / 86400 * 86400;
+        var expectedDaily = day == lastHourDay
+            ? new List<(long, string, string, long, long, long)>
+            {
+                (day, "default", "requests", 1L + 9_250_000L + 5_500_000L + 10_000_000L, 10_000_000L, 6L),
+                (day, "edge", "bytes", 1024_000_000L, 1024_000_000L, 1L),
+            }
+            : [
+                (lastHourDay, "default", "requests", 9_250_000L, 7_000_000L, 2L),
+                (day, "default", "requests", 1L + 5_500_000L + 10_000_000L, 10_000_000L, 4L),
+                (day, "edge", "bytes", 1024_000_000L, 1024_000_000L, 1L),
+            ];
+        Assert.Equal(expectedDaily, daily);
+        await AssertDailyMatchesHourlyAndEventsAsync(fx.Services, tenant);
     }
 
     [Fact]
@@ -75,6 +93,8 @@ public abstract class UsageIngestTests(TallyFixture fx)
         Assert.Equal(8_000_000, row.SumMicros);
         Assert.Equal(5_000_000, row.MaxMicros);
         Assert.Equal(2, row.EventCount);
+        var day = Assert.Single(await DailyAsync(fx.Services, tenant));
+        Assert.Equal((8_000_000L, 5_000_000L, 2L), (day.SumMicros, day.MaxMicros, day.EventCount));
     }
 
     [Fact]
@@ -161,6 +181,7 @@ public abstract class UsageIngestTests(TallyFixture fx)
         Assert.Equal((0, 1), (again, againDuplicates));
         Assert.Equal(1_000_000, Assert.Single(await EventsAsync(fx.Services, tenant)).QuantityMicros);
         Assert.Equal(1_000_000, Assert.Single(await HourlyAsync(fx.Services, tenant)).SumMicros);
+        Assert.Equal(1_000_000, Assert.Single(await DailyAsync(fx.Services, tenant)).SumMicros);
     }
 
     [Fact]
@@ -278,6 +299,42 @@ public abstract class UsageIngestTests(TallyFixture fx)
             .Distinct()
             .Count();
         Assert.Equal(expectedRows, hourly.Count);
+        var daily = await DailyAsync(fx.Services, tenant);
+        Assert.Equal(1000, daily.Sum(d => d.EventCount));
+        Assert.Equal(expectedSum, daily.Sum(d => d.SumMicros));
+        await AssertDailyMatchesHourlyAndEventsAsync(fx.Services, tenant);
+    }
+
+    [Fact]
+    public async Task Daily_roll_ups_stay_equal_to_the_events_under_overlapping_concurrent_requests_across_days()
+    {
+        var tenant = await TenantWithMetricsAsync("default", "edge");
+        var now = fx.Clock.GetUtcNow();
+        var random = new Random(7);
+
+        // 3,000 events over the last 5 days; six clients each send overlapping thirds, so every event arrives about twice.
+        var events = Enumerable.Range(0, 3000)
+            .Select(i => Event(
+                $"c-{i:D5}", tenant, now.AddMinutes(-random.Next(0, 5 * 24 * 60)), random.Next(0, 1000) / 8.0,
+                ns: i % 3 == 0 ? "edge" : "default", metric: i % 2 == 0 ? "requests" : "bytes", objectName: $"o{i % 4}"))
+            .ToList();
+        var slices = Enumerable.Range(0, 6).Select(c => events.Skip(c * 500).Take(1000).ToList()).ToArray();
+        var clients = Enumerable.Range(0, 6).Select(_ => fx.Operator()).ToArray();
+
+        var responses = await Task.WhenAll(clients.Select((c, i) => PostAsync(c, slices[i])));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var outcomes = await Task.WhenAll(responses.Select(ReadAsync));
+        Assert.Equal(3000, outcomes.Sum(o => o.Accepted));
+        Assert.Equal(slices.Sum(s => s.Count) - 3000, outcomes.Sum(o => o.Duplicates));
+        var daily = await DailyAsync(fx.Services, tenant);
+        Assert.True(daily.Select(d => d.DayStart).Distinct().Count() >= 5, "the events span at least five UTC days");
+        Assert.Equal(3000, daily.Sum(d => d.EventCount));
+        await AssertDailyMatchesHourlyAndEventsAsync(fx.Services, tenant);
+        foreach (var c in clients)
+        {
+            c.Dispose();
+        }
     }
 }
 

@@ -86,6 +86,37 @@ internal static class UsageTestKit
             .ThenBy(h => h.ObjectName, StringComparer.Ordinal).ThenBy(h => h.HourStart).ToList();
     }
 
+    public static async Task<List<UsageDailyRow>> DailyAsync(IServiceProvider services, string tenant)
+    {
+        await using var db = services.GetRequiredService<TallyDatabase>().CreateContext();
+        return (await db.UsageDaily.AsNoTracking().Where(d => d.TenantId == tenant).ToListAsync())
+            .OrderBy(d => d.DayStart).ThenBy(d => d.Namespace, StringComparer.Ordinal).ThenBy(d => d.Metric, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Asserts that the tenant's daily roll-ups are exactly its hourly roll-ups grouped by (UTC day, namespace, metric),
+    /// and that both hold the stored events' sum, maximum and count.
+    /// </summary>
+    public static async Task AssertDailyMatchesHourlyAndEventsAsync(IServiceProvider services, string tenant)
+    {
+        var events = await EventsAsync(services, tenant);
+        var hourly = await HourlyAsync(services, tenant);
+        var daily = await DailyAsync(services, tenant);
+        var fromHourly = hourly
+            .GroupBy(h => (Day: h.HourStart / 86400 * 86400, h.Namespace, h.Metric))
+            .Select(g => (g.Key.Day, g.Key.Namespace, g.Key.Metric, g.Sum(h => h.SumMicros), g.Max(h => h.MaxMicros), g.Sum(h => h.EventCount)))
+            .OrderBy(x => x.Day).ThenBy(x => x.Namespace, StringComparer.Ordinal).ThenBy(x => x.Metric, StringComparer.Ordinal)
+            .ToList();
+        var fromEvents = events
+            .GroupBy(e => (Day: e.OccurredAtUs / 86_400_000_000 * 86400, e.Namespace, e.Metric))
+            .Select(g => (g.Key.Day, g.Key.Namespace, g.Key.Metric, g.Sum(e => e.QuantityMicros), g.Max(e => e.QuantityMicros), (long)g.Count()))
+            .OrderBy(x => x.Day).ThenBy(x => x.Namespace, StringComparer.Ordinal).ThenBy(x => x.Metric, StringComparer.Ordinal)
+            .ToList();
+        var stored = daily.Select(d => (d.DayStart, d.Namespace, d.Metric, d.SumMicros, d.MaxMicros, d.EventCount)).ToList();
+        Xunit.Assert.Equal(fromEvents, stored);
+        Xunit.Assert.Equal(fromHourly, stored);
+    }
+
     public static async Task<(int Accepted, int Duplicates, List<(int Index, string? Id, string Field, string Reason)> Rejected)> ReadAsync(HttpResponseMessage response)
     {
         var body = await TallyFixture.ReadObjectAsync(response);

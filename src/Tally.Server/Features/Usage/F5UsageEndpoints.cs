@@ -21,7 +21,8 @@ namespace Tally.Server.Features.Usage;
 /// <summary>
 /// F5's usage APIs (ves.io.schema.usage and billing usage_summary) for tenant tokens with the <c>usage</c> permission.
 /// Namespace <c>system</c> means the whole tenant; another namespace narrows every figure to it. Every query reads the
-/// hourly roll-ups: an hour belongs to the period or range that contains its start.
+/// roll-ups (per-metric totals: whole UTC days from the daily ones, edge hours from the hourly ones; per-object figures:
+/// the hourly ones): an hour belongs to the period or range that contains its start.
 /// </summary>
 public static class F5UsageEndpoints
 {
@@ -116,10 +117,20 @@ public static class F5UsageEndpoints
             period = period.Previous();
         }
 
-        var items = new List<F5MonthlyUsageItem>(Months);
+        var periods = new List<BillingPeriod>(Months);
         for (var i = 0; i < Months; i++, period = period.Next())
         {
-            var usage = await queries.ByMetricAsync(tenant.TenantId, Narrow(ns), UsageQueries.CeilingHour(period.Start), UsageQueries.CeilingHour(period.End), ct);
+            periods.Add(period);
+        }
+
+        // All 13 months in one statement (whole UTC days from the daily roll-ups, the edge hours from the hourly ones).
+        var monthly = await queries.ByMetricRangesAsync(
+            tenant.TenantId, Narrow(ns), [.. periods.Select(p => new HourRange(UsageQueries.CeilingHour(p.Start), UsageQueries.CeilingHour(p.End)))], ct);
+        var items = new List<F5MonthlyUsageItem>(Months);
+        for (var i = 0; i < Months; i++)
+        {
+            period = periods[i];
+            var usage = monthly[i];
             var planApplies = rating.Plan is not null && rating.PlanEffectiveAt < period.End;
             var lines = UsageStatement.Rate(
                 planApplies ? rating.Plan : null, rating.Plan?.Currency ?? rating.Currency, rating.Metrics, Metered(usage),

@@ -348,6 +348,44 @@ namespace Tally.Storage.Migrations.Postgres
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.UsageDailyRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("DayStart")
+                        .HasColumnType("bigint")
+                        .HasColumnName("day_start");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("metric");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_count");
+
+                    b.Property<long>("MaxMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_micros");
+
+                    b.Property<long>("SumMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sum_micros");
+
+                    b.HasKey("TenantId", "DayStart", "Namespace", "Metric");
+
+                    b.ToTable("usage_daily", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.UsageEventRow", b =>
                 {
                     b.Property<string>("TenantId")

@@ -342,6 +342,44 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.UsageDailyRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("DayStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day_start");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_count");
+
+                    b.Property<long>("MaxMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_micros");
+
+                    b.Property<long>("SumMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sum_micros");
+
+                    b.HasKey("TenantId", "DayStart", "Namespace", "Metric");
+
+                    b.ToTable("usage_daily", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.UsageEventRow", b =>
                 {
                     b.Property<string>("TenantId")

@@ -104,6 +104,9 @@ internal static class UsageQueryBenchmark
                 throw new BenchmarkException($"usage_events holds {rows.Events} events of the tenant, expected {settings.Events}.");
             }
 
+            var settled = await SettleAsync(database, DateTimeOffset.UtcNow, ct);
+            Console.WriteLine($"- before measuring: {settled}");
+
             var hourlyOnly = await HourlyOnlyAsync(database, tenant, monthStart.ToUnixTimeSeconds(), monthStart.AddMonths(1).ToUnixTimeSeconds(), ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"- for comparison, the former hourly-only aggregate of this UTC month (one `SELECT ... FROM usage_hourly ... GROUP BY metric`, in the bench process, 20 runs): p50 {hourlyOnly.P50:F1} ms, max {hourlyOnly.Max:F1} ms; monthly_usage ran 13 of those"));
@@ -321,6 +324,47 @@ internal static class UsageQueryBenchmark
         using var response = await client.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         return response.IsSuccessStatusCode ? text : throw new BenchmarkException($"{method} {path} answered {(int)response.StatusCode}: {text}");
+    }
+
+    /// <summary>
+    /// Steady state before measuring. On PostgreSQL, waits (up to 5 minutes) until autovacuum has vacuumed and analyzed the
+    /// three usage tables after <paramref name="seeded"/>: on 2 cores a measurement during the vacuum of 10 M fresh rows
+    /// measured the vacuum (LA current_usage 16 ms during it, 5 ms for the same statement afterwards). Then waits for a
+    /// quiet machine. Returns what it waited for.
+    /// </summary>
+    private static async Task<string> SettleAsync(string database, DateTimeOffset seeded, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        var vacuum = "SQLite: no background maintenance";
+        if (TallyDatabase.DetectEngine(database) == DatabaseEngine.Postgres)
+        {
+            await using var db = new TallyDatabase(database);
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT count(*) FROM pg_stat_user_tables
+                WHERE relname IN ('usage_events', 'usage_hourly', 'usage_daily')
+                  AND greatest(last_autovacuum, last_vacuum) >= @seeded AND greatest(last_autoanalyze, last_analyze) >= @seeded
+                """;
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "seeded";
+            parameter.Value = seeded;
+            command.Parameters.Add(parameter);
+            vacuum = "autovacuum had not processed the usage tables after 300 s; measuring anyway";
+            while (waited.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 3)
+                {
+                    vacuum = string.Create(CultureInfo.InvariantCulture, $"autovacuum and autoanalyze processed the usage tables {waited.Elapsed.TotalSeconds:F0} s after seeding");
+                    break;
+                }
+
+                await Task.Delay(2000, ct);
+            }
+        }
+
+        var quiet = await LoadDriver.WaitForQuietAsync(AdmissionBenchmark.QuietBelowPercent, TimeSpan.FromSeconds(120), ct);
+        return vacuum + (quiet is { } q ? string.Create(CultureInfo.InvariantCulture, $"; machine quiet after {q:F0} s more") : "; machine not quiet after 120 s");
     }
 
     private static async Task<(long Events, long Hourly, long Daily)> CountRowsAsync(string database, string tenant, CancellationToken ct)

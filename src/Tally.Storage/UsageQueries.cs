@@ -22,7 +22,10 @@ public sealed class UsageQueries(TallyDatabase database)
 {
     private const int SecondsPerDay = 86400;
 
-    private const string Scope = "tenant_id = @tenant AND hour_start >= @from AND hour_start < @to AND (@ns = '' OR namespace = @ns)";
+    // The namespace predicate is written only when the query narrows to one: an "(@ns = '' OR namespace = @ns)" form
+    // defeats the index in PostgreSQL's generic plan for the auto-prepared statement.
+    private static string Scope(string? ns) =>
+        "tenant_id = @tenant AND hour_start >= @from AND hour_start < @to" + (ns is null ? "" : " AND namespace = @ns");
 
     /// <summary>The first UTC hour start (unix seconds) at or after <paramref name="instant"/>.</summary>
     public static long CeilingHour(DateTimeOffset instant)
@@ -63,7 +66,7 @@ public sealed class UsageQueries(TallyDatabase database)
             {
                 var (table, column) = daily ? ("usage_daily", "day_start") : ("usage_hourly", "hour_start");
                 sql.Append(pieces == 0 ? "" : " UNION ALL ").Append(CultureInfo.InvariantCulture,
-                    $"SELECT {i}, metric, SUM(sum_micros), MAX(max_micros), SUM(event_count) FROM {table} WHERE tenant_id = @tenant AND {column} >= @f{pieces} AND {column} < @t{pieces} AND (@ns = '' OR namespace = @ns) GROUP BY metric");
+                    $"SELECT {i}, metric, SUM(sum_micros), MAX(max_micros), SUM(event_count) FROM {table} WHERE tenant_id = @tenant AND {column} >= @f{pieces} AND {column} < @t{pieces}{(ns is null ? "" : " AND namespace = @ns")} GROUP BY metric");
                 Add(command, string.Create(CultureInfo.InvariantCulture, $"f{pieces}"), from);
                 Add(command, string.Create(CultureInfo.InvariantCulture, $"t{pieces}"), to);
                 pieces++;
@@ -74,7 +77,10 @@ public sealed class UsageQueries(TallyDatabase database)
         {
             command.CommandText = sql.ToString();
             Add(command, "tenant", tenant);
-            Add(command, "ns", ns ?? "");
+            if (ns is not null)
+            {
+                Add(command, "ns", ns);
+            }
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -123,7 +129,7 @@ public sealed class UsageQueries(TallyDatabase database)
     /// <summary>Per (namespace, metric, object) over the range, ordered by those keys.</summary>
     public Task<IReadOnlyList<UsageTotal>> ByObjectAsync(string tenant, string? ns, long fromHour, long toHour, CancellationToken ct) =>
         QueryAsync(
-            $"SELECT namespace, metric, object_name, SUM(sum_micros), MAX(max_micros), SUM(event_count) FROM usage_hourly WHERE {Scope} GROUP BY namespace, metric, object_name ORDER BY namespace, metric, object_name",
+            $"SELECT namespace, metric, object_name, SUM(sum_micros), MAX(max_micros), SUM(event_count) FROM usage_hourly WHERE {Scope(ns)} GROUP BY namespace, metric, object_name ORDER BY namespace, metric, object_name",
             tenant, ns, fromHour, toHour, ct);
 
     /// <summary>The hourly rows of one (namespace, metric, object), oldest first.</summary>
@@ -159,7 +165,10 @@ public sealed class UsageQueries(TallyDatabase database)
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         Add(command, "tenant", tenant);
-        Add(command, "ns", ns ?? "");
+        if (ns is not null)
+        {
+            Add(command, "ns", ns);
+        }
         Add(command, "from", fromHour);
         Add(command, "to", toHour);
         var totals = new List<UsageTotal>();

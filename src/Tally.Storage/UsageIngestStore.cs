@@ -25,15 +25,15 @@ public readonly record struct UsageEventRecord(
 /// (tenant, id) order, hourly roll-ups updated in key order, only then per-metric hourly roll-ups in key order (that
 /// upsert waits for the hourly one to finish) and only then daily roll-ups in key order (that upsert waits for the
 /// per-metric hourly one to finish), so two requests — in one process or two — take row locks in the same order (events,
-/// usage_hourly, usage_metric_hourly, usage_daily) and wait for each other instead of deadlocking; a deadlock or serialization failure is retried anyway. A racing duplicate waits for the first writer's commit and is then skipped, so it is never
-/// counted twice.
+/// usage_hourly, usage_metric_hourly, usage_daily) and wait for each other instead of deadlocking; a deadlock or
+/// serialization failure is retried anyway. A racing duplicate waits for the first writer's commit and is then skipped,
+/// so it is never counted twice.
 /// </para>
 /// <para>
 /// SQLite: one writer loop per process on a long-lived connection with prepared statements; queued requests are
 /// group-committed (one transaction, one fsync for several requests); roll-ups are aggregated in memory from the
 /// statements that inserted a row and upserted before the commit, table by table in the PostgreSQL order, each in key
-/// order. Other processes are serialised by SQLite's write lock
-/// (<c>BEGIN IMMEDIATE</c>, busy timeout 30 s).
+/// order. Other processes are serialised by SQLite's write lock (<c>BEGIN IMMEDIATE</c>, busy timeout 30 s).
 /// </para>
 /// A call completes only after its transaction has committed.
 /// </summary>

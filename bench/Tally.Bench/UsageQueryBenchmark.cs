@@ -98,7 +98,7 @@ internal static class UsageQueryBenchmark
             var (seedSeconds, expected) = await SeedAsync(op, tenant, monthStart, now.AddMinutes(-1), settings, ct);
             var rows = await CountRowsAsync(database, tenant, ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"- seeding: {seedSeconds:F0} s ({settings.Events / seedSeconds:F0} events/s); rows for the tenant: usage_events {rows.Events:N0}, usage_hourly {rows.Hourly:N0}, usage_daily {rows.Daily:N0}"));
+                $"- seeding: {seedSeconds:F0} s ({settings.Events / seedSeconds:F0} events/s); rows for the tenant: usage_events {rows.Events:N0}, usage_hourly {rows.Hourly:N0}, usage_metric_hourly {rows.MetricHourly:N0}, usage_daily {rows.Daily:N0}"));
             if (rows.Events != settings.Events)
             {
                 throw new BenchmarkException($"usage_events holds {rows.Events} events of the tenant, expected {settings.Events}.");
@@ -328,7 +328,7 @@ internal static class UsageQueryBenchmark
 
     /// <summary>
     /// Steady state before measuring. On PostgreSQL, waits (up to 5 minutes) until autovacuum has vacuumed and analyzed the
-    /// three usage tables after <paramref name="seeded"/>: on 2 cores a measurement during the vacuum of 10 M fresh rows
+    /// four usage tables after <paramref name="seeded"/>: on 2 cores a measurement during the vacuum of 10 M fresh rows
     /// measured the vacuum (LA current_usage 16 ms during it, 5 ms for the same statement afterwards). Then waits for a
     /// quiet machine. Returns what it waited for.
     /// </summary>
@@ -343,7 +343,7 @@ internal static class UsageQueryBenchmark
             await using var command = connection.CreateCommand();
             command.CommandText = """
                 SELECT count(*) FROM pg_stat_user_tables
-                WHERE relname IN ('usage_events', 'usage_hourly', 'usage_daily')
+                WHERE relname IN ('usage_events', 'usage_hourly', 'usage_metric_hourly', 'usage_daily')
                   AND greatest(last_autovacuum, last_vacuum) >= @seeded AND greatest(last_autoanalyze, last_analyze) >= @seeded
                 """;
             var parameter = command.CreateParameter();
@@ -353,7 +353,7 @@ internal static class UsageQueryBenchmark
             vacuum = "autovacuum had not processed the usage tables after 300 s; measuring anyway";
             while (waited.Elapsed < TimeSpan.FromMinutes(5))
             {
-                if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 3)
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 4)
                 {
                     vacuum = string.Create(CultureInfo.InvariantCulture, $"autovacuum and autoanalyze processed the usage tables {waited.Elapsed.TotalSeconds:F0} s after seeding");
                     break;
@@ -367,12 +367,13 @@ internal static class UsageQueryBenchmark
         return vacuum + (quiet is { } q ? string.Create(CultureInfo.InvariantCulture, $"; machine quiet after {q:F0} s more") : "; machine not quiet after 120 s");
     }
 
-    private static async Task<(long Events, long Hourly, long Daily)> CountRowsAsync(string database, string tenant, CancellationToken ct)
+    private static async Task<(long Events, long Hourly, long MetricHourly, long Daily)> CountRowsAsync(string database, string tenant, CancellationToken ct)
     {
         await using var db = new TallyDatabase(database);
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await ScalarAsync(connection, "SELECT count(*) FROM usage_events WHERE tenant_id = @t", tenant, ct),
             await ScalarAsync(connection, "SELECT count(*) FROM usage_hourly WHERE tenant_id = @t", tenant, ct),
+            await ScalarAsync(connection, "SELECT count(*) FROM usage_metric_hourly WHERE tenant_id = @t", tenant, ct),
             await ScalarAsync(connection, "SELECT count(*) FROM usage_daily WHERE tenant_id = @t", tenant, ct));
     }
 

@@ -30,6 +30,8 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<UsageHourlyRow> UsageHourly => Set<UsageHourlyRow>();
 
+    public DbSet<UsageMetricHourlyRow> UsageMetricHourly => Set<UsageMetricHourlyRow>();
+
     public DbSet<UsageDailyRow> UsageDaily => Set<UsageDailyRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -162,6 +164,20 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
             e.Property(x => x.ObjectName).HasColumnName("object_name").HasMaxLength(256);
             e.Property(x => x.HourStart).HasColumnName("hour_start");
+            e.Property(x => x.SumMicros).HasColumnName("sum_micros");
+            e.Property(x => x.MaxMicros).HasColumnName("max_micros");
+            e.Property(x => x.EventCount).HasColumnName("event_count");
+        });
+
+        // Keyed like usage_daily: tenant, then time, so one tenant's hour range is one index range.
+        modelBuilder.Entity<UsageMetricHourlyRow>(e =>
+        {
+            e.ToTable("usage_metric_hourly");
+            e.HasKey(x => new { x.TenantId, x.HourStart, x.Namespace, x.Metric });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.HourStart).HasColumnName("hour_start");
+            e.Property(x => x.Namespace).HasColumnName("namespace").HasMaxLength(63);
+            e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
             e.Property(x => x.SumMicros).HasColumnName("sum_micros");
             e.Property(x => x.MaxMicros).HasColumnName("max_micros");
             e.Property(x => x.EventCount).HasColumnName("event_count");

@@ -14,22 +14,26 @@ public readonly record struct UsageEventRecord(
 /// <summary>
 /// Hot-path SQL for usage ingestion: raw events into <c>usage_events</c> (the (tenant, event id) key makes a repeat a
 /// no-op, first write wins) and, in the same transaction, for the newly inserted events only, hourly roll-ups per object
-/// into <c>usage_hourly</c> and daily roll-ups per (namespace, metric, UTC day) into <c>usage_daily</c>. After every
-/// commit a daily row equals the sum / max / count of the hourly rows of its tenant, namespace, metric and day.
+/// into <c>usage_hourly</c>, hourly roll-ups per (namespace, metric, UTC hour) without the object into
+/// <c>usage_metric_hourly</c> and daily roll-ups per (namespace, metric, UTC day) into <c>usage_daily</c>. After every
+/// commit a per-metric hourly row equals the sum / max / count of the hourly rows of its tenant, namespace, metric and
+/// hour, and a daily row equals those of the hourly rows of its tenant, namespace, metric and day.
 /// <para>
 /// PostgreSQL: ONE statement per request: the events as arrays, <c>unnest</c>ed, inserted with
-/// <c>ON CONFLICT DO NOTHING RETURNING</c>, and the returned rows aggregated into the hourly and then the daily roll-up
-/// upserts (data-modifying CTEs run in one snapshot and one transaction). Rows are inserted in (tenant, id) order, hourly
-/// roll-ups updated in key order, and only then daily roll-ups in key order (the daily upsert waits for the hourly one to
-/// finish), so two requests — in one process or two — take row locks in the same order and wait for each other instead
-/// of deadlocking; a deadlock or serialization failure is retried anyway. A racing duplicate waits for the first writer's commit and is then skipped, so it is never
-/// counted twice.
+/// <c>ON CONFLICT DO NOTHING RETURNING</c>, and the returned rows aggregated into the hourly, then the per-metric hourly,
+/// then the daily roll-up upserts (data-modifying CTEs run in one snapshot and one transaction). Rows are inserted in
+/// (tenant, id) order, hourly roll-ups updated in key order, only then per-metric hourly roll-ups in key order (that
+/// upsert waits for the hourly one to finish) and only then daily roll-ups in key order (that upsert waits for the
+/// per-metric hourly one to finish), so two requests — in one process or two — take row locks in the same order (events,
+/// usage_hourly, usage_metric_hourly, usage_daily) and wait for each other instead of deadlocking; a deadlock or
+/// serialization failure is retried anyway. A racing duplicate waits for the first writer's commit and is then skipped,
+/// so it is never counted twice.
 /// </para>
 /// <para>
 /// SQLite: one writer loop per process on a long-lived connection with prepared statements; queued requests are
 /// group-committed (one transaction, one fsync for several requests); roll-ups are aggregated in memory from the
-/// statements that inserted a row and upserted before the commit. Other processes are serialised by SQLite's write lock
-/// (<c>BEGIN IMMEDIATE</c>, busy timeout 30 s).
+/// statements that inserted a row and upserted before the commit, table by table in the PostgreSQL order, each in key
+/// order. Other processes are serialised by SQLite's write lock (<c>BEGIN IMMEDIATE</c>, busy timeout 30 s).
 /// </para>
 /// A call completes only after its transaction has committed.
 /// </summary>
@@ -64,12 +68,26 @@ public sealed class UsageIngestStore : IAsyncDisposable
                     max_micros = GREATEST(h.max_micros, excluded.max_micros),
                     event_count = h.event_count + excluded.event_count
             RETURNING 1
+        ), metric_rolled AS (
+            -- The uncorrelated sub-query is evaluated once, before the first per-metric row: the hourly upsert has finished.
+            INSERT INTO usage_metric_hourly AS mh (tenant_id, hour_start, namespace, metric, sum_micros, max_micros, event_count)
+            SELECT tenant_id, hour_start, namespace, metric, sum(s), max(m), sum(c)
+            FROM hours
+            WHERE (SELECT count(*) FROM rolled) > 0
+            GROUP BY 1, 2, 3, 4
+            ORDER BY 1, 2, 3, 4
+            ON CONFLICT (tenant_id, hour_start, namespace, metric) DO UPDATE
+                SET sum_micros = mh.sum_micros + excluded.sum_micros,
+                    max_micros = GREATEST(mh.max_micros, excluded.max_micros),
+                    event_count = mh.event_count + excluded.event_count
+            RETURNING 1
         ), daily AS (
-            -- The uncorrelated sub-query is evaluated once, before the first daily row: the hourly upsert has finished.
+            -- The uncorrelated sub-query is evaluated once, before the first daily row: the per-metric hourly upsert (and,
+            -- through its own sub-query, the hourly one) has finished.
             INSERT INTO usage_daily AS d (tenant_id, day_start, namespace, metric, sum_micros, max_micros, event_count)
             SELECT tenant_id, (hour_start / 86400) * 86400, namespace, metric, sum(s), max(m), sum(c)
             FROM hours
-            WHERE (SELECT count(*) FROM rolled) > 0
+            WHERE (SELECT count(*) FROM metric_rolled) > 0
             GROUP BY 1, 2, 3, 4
             ORDER BY 1, 2, 3, 4
             ON CONFLICT (tenant_id, day_start, namespace, metric) DO UPDATE
@@ -90,6 +108,15 @@ public sealed class UsageIngestStore : IAsyncDisposable
         INSERT INTO usage_hourly (tenant_id, namespace, metric, object_name, hour_start, sum_micros, max_micros, event_count)
         VALUES ($tenant, $ns, $metric, $object, $hour, $sum, $max, $count)
         ON CONFLICT (tenant_id, namespace, metric, object_name, hour_start) DO UPDATE
+            SET sum_micros = sum_micros + excluded.sum_micros,
+                max_micros = MAX(max_micros, excluded.max_micros),
+                event_count = event_count + excluded.event_count
+        """;
+
+    internal const string SqliteMetricHourlySql = """
+        INSERT INTO usage_metric_hourly (tenant_id, hour_start, namespace, metric, sum_micros, max_micros, event_count)
+        VALUES ($tenant, $hour, $ns, $metric, $sum, $max, $count)
+        ON CONFLICT (tenant_id, hour_start, namespace, metric) DO UPDATE
             SET sum_micros = sum_micros + excluded.sum_micros,
                 max_micros = MAX(max_micros, excluded.max_micros),
                 event_count = event_count + excluded.event_count
@@ -258,18 +285,22 @@ public sealed class UsageIngestStore : IAsyncDisposable
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _rollup;
+        private readonly SqliteCommand _metricHourly;
         private readonly SqliteCommand _daily;
         private readonly SqliteParameter[] _insertParameters;
         private readonly SqliteParameter[] _rollupParameters;
+        private readonly SqliteParameter[] _metricHourlyParameters;
         private readonly SqliteParameter[] _dailyParameters;
         private readonly Dictionary<RollupKey, Rollup> _rollups = [];
-        private readonly Dictionary<DailyKey, Rollup> _dailies = [];
+        private readonly Dictionary<MetricPeriodKey, Rollup> _metricHours = [];
+        private readonly Dictionary<MetricPeriodKey, Rollup> _dailies = [];
 
         private SqliteWriter(SqliteConnection connection)
         {
             _connection = connection;
             (_insert, _insertParameters) = Prepare(SqliteInsertSql, "$tenant", "$id", "$ns", "$metric", "$object", "$quantity", "$occurred", "$labels", "$received");
             (_rollup, _rollupParameters) = Prepare(SqliteRollupSql, "$tenant", "$ns", "$metric", "$object", "$hour", "$sum", "$max", "$count");
+            (_metricHourly, _metricHourlyParameters) = Prepare(SqliteMetricHourlySql, "$tenant", "$hour", "$ns", "$metric", "$sum", "$max", "$count");
             (_daily, _dailyParameters) = Prepare(SqliteDailySql, "$tenant", "$day", "$ns", "$metric", "$sum", "$max", "$count");
         }
 
@@ -280,12 +311,14 @@ public sealed class UsageIngestStore : IAsyncDisposable
         {
             var results = new int[calls.Count];
             _rollups.Clear();
+            _metricHours.Clear();
             _dailies.Clear();
 
             // BEGIN IMMEDIATE: take the write lock now, so another process's writer cannot leave this one unable to upgrade.
             using var transaction = _connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
             _insert.Transaction = transaction;
             _rollup.Transaction = transaction;
+            _metricHourly.Transaction = transaction;
             _daily.Transaction = transaction;
             for (var c = 0; c < calls.Count; c++)
             {
@@ -331,16 +364,33 @@ public sealed class UsageIngestStore : IAsyncDisposable
                 p[7].Value = r.Count;
                 _rollup.ExecuteNonQuery();
 
-                var dayKey = new DailyKey(key.TenantId, Domain.Usage.UsageRules.DayStart(key.HourStart), key.Namespace, key.Metric);
+                var hourKey = new MetricPeriodKey(key.TenantId, key.HourStart, key.Namespace, key.Metric);
+                ref var h = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_metricHours, hourKey, out var hourExisted);
+                h = hourExisted ? new Rollup(h.Sum + r.Sum, Math.Max(h.Max, r.Max), h.Count + r.Count) : r;
+            }
+
+            foreach (var (key, r) in _metricHours.OrderBy(kv => kv.Key, MetricPeriodKeyComparer.Instance))
+            {
+                var p = _metricHourlyParameters;
+                p[0].Value = key.TenantId;
+                p[1].Value = key.Start;
+                p[2].Value = key.Namespace;
+                p[3].Value = key.Metric;
+                p[4].Value = r.Sum;
+                p[5].Value = r.Max;
+                p[6].Value = r.Count;
+                _metricHourly.ExecuteNonQuery();
+
+                var dayKey = key with { Start = Domain.Usage.UsageRules.DayStart(key.Start) };
                 ref var d = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_dailies, dayKey, out var dayExisted);
                 d = dayExisted ? new Rollup(d.Sum + r.Sum, Math.Max(d.Max, r.Max), d.Count + r.Count) : r;
             }
 
-            foreach (var (key, r) in _dailies.OrderBy(kv => kv.Key, DailyKeyComparer.Instance))
+            foreach (var (key, r) in _dailies.OrderBy(kv => kv.Key, MetricPeriodKeyComparer.Instance))
             {
                 var p = _dailyParameters;
                 p[0].Value = key.TenantId;
-                p[1].Value = key.DayStart;
+                p[1].Value = key.Start;
                 p[2].Value = key.Namespace;
                 p[3].Value = key.Metric;
                 p[4].Value = r.Sum;
@@ -357,6 +407,7 @@ public sealed class UsageIngestStore : IAsyncDisposable
         {
             _insert.Dispose();
             _rollup.Dispose();
+            _metricHourly.Dispose();
             _daily.Dispose();
             _connection.Dispose();
         }
@@ -375,16 +426,17 @@ public sealed class UsageIngestStore : IAsyncDisposable
 
     private readonly record struct Rollup(long Sum, long Max, long Count);
 
-    private readonly record struct DailyKey(string TenantId, long DayStart, string Namespace, string Metric);
+    /// <summary>The key of a usage_metric_hourly (<see cref="Start"/> = hour start) or usage_daily (day start) row.</summary>
+    private readonly record struct MetricPeriodKey(string TenantId, long Start, string Namespace, string Metric);
 
-    private sealed class DailyKeyComparer : IComparer<DailyKey>
+    private sealed class MetricPeriodKeyComparer : IComparer<MetricPeriodKey>
     {
-        public static readonly DailyKeyComparer Instance = new();
+        public static readonly MetricPeriodKeyComparer Instance = new();
 
-        public int Compare(DailyKey x, DailyKey y)
+        public int Compare(MetricPeriodKey x, MetricPeriodKey y)
         {
             var c = string.CompareOrdinal(x.TenantId, y.TenantId);
-            c = c != 0 ? c : x.DayStart.CompareTo(y.DayStart);
+            c = c != 0 ? c : x.Start.CompareTo(y.Start);
             c = c != 0 ? c : string.CompareOrdinal(x.Namespace, y.Namespace);
             return c != 0 ? c : string.CompareOrdinal(x.Metric, y.Metric);
         }

@@ -163,8 +163,9 @@ public sealed class AddOnRow
 
 /// <summary>
 /// A raw usage event. Key: (tenant, event id): the id is the idempotency key. Written only by the ingest SQL in
-/// <c>UsageIngestStore</c>, in the same transaction as its <see cref="UsageHourlyRow"/>. Instants are unix
-/// microseconds (UTC) so hot-path SQL is the same on both engines.
+/// <c>UsageIngestStore</c>, in the same transaction as its roll-ups (<see cref="UsageHourlyRow"/>,
+/// <see cref="UsageMetricHourlyRow"/>, <see cref="UsageDailyRow"/>). Instants are unix microseconds (UTC) so hot-path
+/// SQL is the same on both engines.
 /// </summary>
 public sealed class UsageEventRow
 {
@@ -216,10 +217,35 @@ public sealed class UsageHourlyRow
 }
 
 /// <summary>
+/// Hourly roll-up of usage events without the object dimension, kept by <c>UsageIngestStore</c> in the same transaction
+/// as the events and their <see cref="UsageHourlyRow"/>s: for every (tenant, namespace, metric, UTC hour) it holds the
+/// sum of the hour's per-object sums, the maximum of their maxima and the sum of their counts. Key: (tenant, hour,
+/// namespace, metric), so a tenant's hours form one range (as <see cref="UsageDailyRow"/>'s days do); the usage queries
+/// read it for the hours around whole UTC days. <see cref="HourStart"/> is the UTC hour's start in unix seconds.
+/// </summary>
+public sealed class UsageMetricHourlyRow
+{
+    public required string TenantId { get; set; }
+
+    public long HourStart { get; set; }
+
+    public required string Namespace { get; set; }
+
+    public required string Metric { get; set; }
+
+    public long SumMicros { get; set; }
+
+    public long MaxMicros { get; set; }
+
+    public long EventCount { get; set; }
+}
+
+/// <summary>
 /// Daily roll-up of usage events without the object dimension, kept by <c>UsageIngestStore</c> in the same transaction
-/// as the events and their <see cref="UsageHourlyRow"/>s: for every (tenant, namespace, metric, UTC day) it holds the
-/// sum of the day's hourly sums, the maximum of their maxima and the sum of their counts. Key: (tenant, day, namespace,
-/// metric), so a tenant's days form one range. <see cref="DayStart"/> is the UTC day's start in unix seconds.
+/// as the events and their <see cref="UsageHourlyRow"/>s and <see cref="UsageMetricHourlyRow"/>s: for every (tenant,
+/// namespace, metric, UTC day) it holds the sum of the day's hourly sums, the maximum of their maxima and the sum of
+/// their counts. Key: (tenant, day, namespace, metric), so a tenant's days form one range. <see cref="DayStart"/> is the
+/// UTC day's start in unix seconds.
 /// </summary>
 public sealed class UsageDailyRow
 {

@@ -60,6 +60,16 @@ public abstract class UsageIngestTests(TallyFixture fx)
             ],
             hourly);
 
+        // Per-metric hourly roll-ups drop the object: lb-1, lb-2 and "" of one UTC hour are one row.
+        var metricHourly = (await MetricHourlyAsync(fx.Services, tenant)).Select(h => (h.HourStart, h.Namespace, h.Metric, h.SumMicros, h.MaxMicros, h.EventCount)).ToList();
+        Assert.Equal(
+            [
+                (HourOf(lastHour), "default", "requests", 9_250_000L, 7_000_000L, 2L),
+                (HourOf(thisHour), "default", "requests", 1L + 5_500_000L + 10_000_000L, 10_000_000L, 4L),
+                (HourOf(thisHour), "edge", "bytes", 1024_000_000L, 1024_000_000L, 1L),
+            ],
+            metricHourly);
+
         // Daily roll-ups drop the object: lb-1, lb-2 and "" of one UTC day are one row.
         var daily = (await DailyAsync(fx.Services, tenant)).Select(d => (d.DayStart, d.Namespace, d.Metric, d.SumMicros, d.MaxMicros, d.EventCount)).ToList();
         var day = thisHour.ToUnixTimeSeconds() / 86400 * 86400;
@@ -76,7 +86,7 @@ public abstract class UsageIngestTests(TallyFixture fx)
                 (day, "edge", "bytes", 1024_000_000L, 1024_000_000L, 1L),
             ];
         Assert.Equal(expectedDaily, daily);
-        await AssertDailyMatchesHourlyAndEventsAsync(fx.Services, tenant);
+        await AssertRollupsMatchEventsAsync(fx.Services, tenant);
     }
 
     [Fact]
@@ -93,6 +103,8 @@ public abstract class UsageIngestTests(TallyFixture fx)
         Assert.Equal(8_000_000, row.SumMicros);
         Assert.Equal(5_000_000, row.MaxMicros);
         Assert.Equal(2, row.EventCount);
+        var hour = Assert.Single(await MetricHourlyAsync(fx.Services, tenant));
+        Assert.Equal((8_000_000L, 5_000_000L, 2L), (hour.SumMicros, hour.MaxMicros, hour.EventCount));
         var day = Assert.Single(await DailyAsync(fx.Services, tenant));
         Assert.Equal((8_000_000L, 5_000_000L, 2L), (day.SumMicros, day.MaxMicros, day.EventCount));
     }
@@ -302,7 +314,7 @@ public abstract class UsageIngestTests(TallyFixture fx)
         var daily = await DailyAsync(fx.Services, tenant);
         Assert.Equal(1000, daily.Sum(d => d.EventCount));
         Assert.Equal(expectedSum, daily.Sum(d => d.SumMicros));
-        await AssertDailyMatchesHourlyAndEventsAsync(fx.Services, tenant);
+        await AssertRollupsMatchEventsAsync(fx.Services, tenant);
     }
 
     [Fact]
@@ -330,7 +342,7 @@ public abstract class UsageIngestTests(TallyFixture fx)
         var daily = await DailyAsync(fx.Services, tenant);
         Assert.True(daily.Select(d => d.DayStart).Distinct().Count() >= 5, "the events span at least five UTC days");
         Assert.Equal(3000, daily.Sum(d => d.EventCount));
-        await AssertDailyMatchesHourlyAndEventsAsync(fx.Services, tenant);
+        await AssertRollupsMatchEventsAsync(fx.Services, tenant);
         foreach (var c in clients)
         {
             c.Dispose();

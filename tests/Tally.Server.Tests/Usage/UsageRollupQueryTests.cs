@@ -11,7 +11,7 @@ namespace Tally.Server.Tests.Usage;
 
 /// <summary>
 /// <see cref="UsageQueries.ByMetricAsync"/> reads whole UTC days from <c>usage_daily</c> and the edge hours from
-/// <c>usage_hourly</c>. For random events and many ranges — random instants, ranges inside one day, ranges starting and
+/// <c>usage_metric_hourly</c>. For random events and many ranges — random instants, ranges inside one day, ranges starting and
 /// ending mid-day, and billing months in tenant time zones with whole, negative and half-hour offsets — its answer must
 /// be exactly the one computed from the hourly rows alone (which in turn must hold every stored event).
 /// </summary>
@@ -43,6 +43,7 @@ public abstract class UsageRollupQueryTests(TallyFixture fx)
 
         var hourly = await HourlyAsync(fx.Services, tenant);
         Assert.Equal(4000, hourly.Sum(h => h.EventCount));
+        await AssertRollupsMatchEventsAsync(fx.Services, tenant);
         var queries = new UsageQueries(fx.Services.GetRequiredService<TallyDatabase>());
 
         var ranges = new List<HourRange>();
@@ -91,7 +92,7 @@ public abstract class UsageRollupQueryTests(TallyFixture fx)
     }
 
     [Fact]
-    public async Task Another_tenants_daily_roll_ups_never_count()
+    public async Task Another_tenants_daily_and_per_metric_hourly_roll_ups_never_count()
     {
         await EnsureMetricsAsync(fx.Services, "requests");
         var mine = await fx.CreateTenantAsync("default");
@@ -107,6 +108,11 @@ public abstract class UsageRollupQueryTests(TallyFixture fx)
         var total = Assert.Single(await queries.ByMetricAsync(mine, null, from, from + (10 * 86400), CancellationToken.None));
 
         Assert.Equal(("requests", 2_000_000L, 2_000_000L, 1L), (total.Metric, total.SumMicros, total.MaxMicros, total.EventCount));
+
+        // An edge-only range (no whole UTC day) reads usage_metric_hourly, also scoped to the tenant.
+        var hour = HourOf(at);
+        var edge = Assert.Single(await queries.ByMetricAsync(mine, null, hour, hour + 3600, CancellationToken.None));
+        Assert.Equal(("requests", 2_000_000L, 2_000_000L, 1L), (edge.Metric, edge.SumMicros, edge.MaxMicros, edge.EventCount));
     }
 
     private static bool HasWholeDay(HourRange r) => FirstDay(r) < r.To / 86400 * 86400;

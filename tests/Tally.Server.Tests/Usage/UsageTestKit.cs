@@ -86,6 +86,13 @@ internal static class UsageTestKit
             .ThenBy(h => h.ObjectName, StringComparer.Ordinal).ThenBy(h => h.HourStart).ToList();
     }
 
+    public static async Task<List<UsageMetricHourlyRow>> MetricHourlyAsync(IServiceProvider services, string tenant)
+    {
+        await using var db = services.GetRequiredService<TallyDatabase>().CreateContext();
+        return (await db.UsageMetricHourly.AsNoTracking().Where(h => h.TenantId == tenant).ToListAsync())
+            .OrderBy(h => h.HourStart).ThenBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Metric, StringComparer.Ordinal).ToList();
+    }
+
     public static async Task<List<UsageDailyRow>> DailyAsync(IServiceProvider services, string tenant)
     {
         await using var db = services.GetRequiredService<TallyDatabase>().CreateContext();
@@ -95,13 +102,29 @@ internal static class UsageTestKit
 
     /// <summary>
     /// Asserts that the tenant's daily roll-ups are exactly its hourly roll-ups grouped by (UTC day, namespace, metric),
-    /// and that both hold the stored events' sum, maximum and count.
+    /// its per-metric hourly roll-ups exactly its hourly roll-ups grouped by (UTC hour, namespace, metric), and that all
+    /// of them hold the stored events' sum, maximum and count.
     /// </summary>
-    public static async Task AssertDailyMatchesHourlyAndEventsAsync(IServiceProvider services, string tenant)
+    public static async Task AssertRollupsMatchEventsAsync(IServiceProvider services, string tenant)
     {
         var events = await EventsAsync(services, tenant);
         var hourly = await HourlyAsync(services, tenant);
+        var metricHourly = await MetricHourlyAsync(services, tenant);
         var daily = await DailyAsync(services, tenant);
+        var hoursFromHourly = hourly
+            .GroupBy(h => (h.HourStart, h.Namespace, h.Metric))
+            .Select(g => (g.Key.HourStart, g.Key.Namespace, g.Key.Metric, g.Sum(h => h.SumMicros), g.Max(h => h.MaxMicros), g.Sum(h => h.EventCount)))
+            .OrderBy(x => x.HourStart).ThenBy(x => x.Namespace, StringComparer.Ordinal).ThenBy(x => x.Metric, StringComparer.Ordinal)
+            .ToList();
+        var hoursFromEvents = events
+            .GroupBy(e => (HourStart: e.OccurredAtUs / 3_600_000_000 * 3600, e.Namespace, e.Metric))
+            .Select(g => (g.Key.HourStart, g.Key.Namespace, g.Key.Metric, g.Sum(e => e.QuantityMicros), g.Max(e => e.QuantityMicros), (long)g.Count()))
+            .OrderBy(x => x.HourStart).ThenBy(x => x.Namespace, StringComparer.Ordinal).ThenBy(x => x.Metric, StringComparer.Ordinal)
+            .ToList();
+        var storedHours = metricHourly.Select(h => (h.HourStart, h.Namespace, h.Metric, h.SumMicros, h.MaxMicros, h.EventCount)).ToList();
+        Xunit.Assert.Equal(hoursFromEvents, storedHours);
+        Xunit.Assert.Equal(hoursFromHourly, storedHours);
+
         var fromHourly = hourly
             .GroupBy(h => (Day: h.HourStart / 86400 * 86400, h.Namespace, h.Metric))
             .Select(g => (g.Key.Day, g.Key.Namespace, g.Key.Metric, g.Sum(h => h.SumMicros), g.Max(h => h.MaxMicros), g.Sum(h => h.EventCount)))

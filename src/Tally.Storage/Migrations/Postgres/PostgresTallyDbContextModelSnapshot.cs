@@ -482,6 +482,44 @@ namespace Tally.Storage.Migrations.Postgres
 
                     b.ToTable("usage_hourly", (string)null);
                 });
+
+            modelBuilder.Entity("Tally.Storage.Entities.UsageMetricHourlyRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("HourStart")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hour_start");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("metric");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_count");
+
+                    b.Property<long>("MaxMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_micros");
+
+                    b.Property<long>("SumMicros")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sum_micros");
+
+                    b.HasKey("TenantId", "HourStart", "Namespace", "Metric");
+
+                    b.ToTable("usage_metric_hourly", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

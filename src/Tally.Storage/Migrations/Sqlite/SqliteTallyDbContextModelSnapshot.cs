@@ -476,6 +476,44 @@ namespace Tally.Storage.Migrations.Sqlite
 
                     b.ToTable("usage_hourly", (string)null);
                 });
+
+            modelBuilder.Entity("Tally.Storage.Entities.UsageMetricHourlyRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("HourStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hour_start");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_count");
+
+                    b.Property<long>("MaxMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_micros");
+
+                    b.Property<long>("SumMicros")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sum_micros");
+
+                    b.HasKey("TenantId", "HourStart", "Namespace", "Metric");
+
+                    b.ToTable("usage_metric_hourly", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Tally.Storage.Migrations.Postgres
+{
+    /// <summary>
+    /// PostgreSQL only: the roll-up tables leave 30 % of each page free, so the ingest upserts (which change no indexed
+    /// column) become HOT updates that write no index entries. Measured: 95 % of usage_hourly updates HOT and about
+    /// 10 % more events/s in the ingest bench (docs/performance.md). Affects pages written from now on.
+    /// </summary>
+    public partial class Rollup_fillfactor : Migration
+    {
+        private static readonly string[] Tables = ["usage_hourly", "usage_metric_hourly", "usage_daily"];
+
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            foreach (var table in Tables)
+            {
+                migrationBuilder.Sql($"ALTER TABLE {table} SET (fillfactor = 70);");
+            }
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            foreach (var table in Tables)
+            {
+                migrationBuilder.Sql($"ALTER TABLE {table} RESET (fillfactor);");
+            }
+        }
+    }
+}

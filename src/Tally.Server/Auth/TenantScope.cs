@@ -30,7 +30,7 @@ public static class TenantScope
 
     /// <summary>403 for callers that are not operator tokens.</summary>
     public static ProblemHttpResult? RequireOperator(Grant grant, bool write) =>
-        !grant.IsOperator ? Problems.Forbidden("This route is for operator tokens only.")
+        !grant.IsOperator ? OperatorOnly.Refusal()
         : write && !grant.CanWrite ? Problems.Forbidden($"A {grant.Role.ToWire()} token cannot change anything.")
         : null;
 

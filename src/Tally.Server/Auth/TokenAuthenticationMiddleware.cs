@@ -5,6 +5,7 @@ namespace Tally.Server.Auth;
 /// <summary>
 /// Every <c>/api/</c> request must carry a live token: <c>Authorization: APIToken &lt;token&gt;</c> or <c>Bearer &lt;token&gt;</c>
 /// (or, on 3scale routes, <c>access_token</c>). Otherwise 401 problem+json. <c>/no_auth/</c>, health, metrics and docs are open.
+/// On routes marked <see cref="OperatorOnly"/>, any other token gets 403 here, before the body is read.
 /// </summary>
 public sealed class TokenAuthenticationMiddleware(RequestDelegate next, TokenAuthenticator authenticator)
 {
@@ -25,6 +26,12 @@ public sealed class TokenAuthenticationMiddleware(RequestDelegate next, TokenAut
                 ? "No token: send 'Authorization: APIToken <token>'."
                 : "The token is unknown, revoked or expired.";
             await Problems.Unauthorized(detail).ExecuteAsync(context);
+            return;
+        }
+
+        if (!grant.IsOperator && context.GetEndpoint()?.Metadata.GetMetadata<OperatorOnly>() is not null)
+        {
+            await OperatorOnly.Refusal().ExecuteAsync(context);
             return;
         }
 

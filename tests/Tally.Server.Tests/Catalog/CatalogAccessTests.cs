@@ -49,6 +49,22 @@ public abstract class CatalogAccessTests(TallyFixture fx)
     }
 
     [Theory]
+    [InlineData("/api/admin/metrics/m")]
+    [InlineData("/api/admin/plans/p")]
+    [InlineData("/api/admin/addons/a")]
+    public async Task A_tenant_token_gets_403_before_its_body_is_read_even_when_the_body_is_malformed(string route)
+    {
+        var tenant = await fx.CreateTenantAsync();
+        var (_, secret) = await fx.CreateTokenAsync(tenant);
+        using var client = fx.Client(secret);
+
+        var response = await client.PutAsync(route, TallyFixture.Json("{\"display_name\": "));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("operator tokens only", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(OperatorRoutes))]
     public async Task No_token_or_an_unknown_token_gets_401(string method, string route)
     {

@@ -9,7 +9,7 @@ public static class AddOnsEndpoints
 {
     public static IEndpointRouteBuilder MapAddOns(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/admin/addons").WithTags("Catalog");
+        var group = routes.MapGroup("/api/admin/addons").WithTags("Catalog").RequireOperatorToken();
         group.MapGet("/", ListAsync).WithSummary("List the add-ons of the catalog.");
         group.MapGet("/{name}", GetAsync).WithSummary("Get one add-on.");
         group.MapPut("/{name}", PutAsync).WithSummary("Create (201) or replace (200) an add-on.");

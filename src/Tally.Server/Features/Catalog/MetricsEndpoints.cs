@@ -9,7 +9,7 @@ public static class MetricsEndpoints
 {
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/admin/metrics").WithTags("Catalog");
+        var group = routes.MapGroup("/api/admin/metrics").WithTags("Catalog").RequireOperatorToken();
         group.MapGet("/", ListAsync).WithSummary("List the metrics of the catalog.");
         group.MapGet("/{name}", GetAsync).WithSummary("Get one metric.");
         group.MapPut("/{name}", PutAsync).WithSummary("Create (201) or replace (200) a metric.");

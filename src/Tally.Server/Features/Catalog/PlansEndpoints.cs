@@ -9,7 +9,7 @@ public static class PlansEndpoints
 {
     public static IEndpointRouteBuilder MapPlans(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/admin/plans").WithTags("Catalog");
+        var group = routes.MapGroup("/api/admin/plans").WithTags("Catalog").RequireOperatorToken();
         group.MapGet("/", ListAsync).WithSummary("List the plans of the catalog.");
         group.MapGet("/{name}", GetAsync).WithSummary("Get one plan.");
         group.MapPut("/{name}", PutAsync).WithSummary("Create (201) or replace (200) a plan.");

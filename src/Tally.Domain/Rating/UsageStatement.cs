@@ -73,12 +73,11 @@ public static class UsageStatement
             }
 
             var quantity = hasData ? metered.Quantity(metric.Aggregation) : 0m;
-            var label = metric.DisplayNames.TryGetValue(locale, out var localized) ? localized : metric.DisplayName;
             var rated = prices.TryGetValue(name, out var price)
                 ? Rater.Rate(price, quantity, metric.Divisor, money)
-                : new RatedUsage(quantity, BillableQuantity.From(quantity, metric.Divisor), 0, Money.Zero(money));
+                : new RatedUsage(quantity, metric.BillableQuantity(quantity), 0, Money.Zero(money));
             lines.Add(new StatementLine(
-                name, label, quantity, metric.UnitName, rated.QuantityBillable, metric.BillableUnitName, rated.Amount, Fixed: false, hasData));
+                name, metric.DisplayNameFor(locale), quantity, metric.UnitName, rated.QuantityBillable, metric.BillableUnitName, rated.Amount, Fixed: false, hasData));
         }
 
         return lines;

@@ -81,7 +81,7 @@ public static class F5UsageEndpoints
         var rating = await RatingContextAsync(tenant, catalog, ct);
         var usage = await queries.ByMetricAsync(tenant.TenantId, Narrow(ns), UsageQueries.CeilingHour(from), UsageQueries.CeilingHour(to), ct);
         var lines = UsageStatement.Rate(
-            rating.Plan, rating.Currency, rating.Metrics, Metered(usage), includeFixed: ns == NamespaceRow.System && rating.Plan is not null, Locale(request));
+            rating.Plan, rating.Currency, rating.Metrics, Metered(usage), includeFixed: ns == NamespaceRow.System && rating.Plan is not null, CatalogLocales.Negotiate(request));
         var items = lines.Select(l => new F5CalculatedUsageItem(
             l.UsageType,
             l.Metric is null ? [] : [l.Metric],
@@ -95,7 +95,7 @@ public static class F5UsageEndpoints
             F5UsageFormat.Instant(to),
             l.Fixed,
             l.HasData ? "STATUS_ACTIVE" : "STATUS_NO_DATA")).ToList();
-        var total = Money.Sum(lines.Select(l => l.Amount), rating.Plan?.Currency ?? rating.Currency);
+        var total = Money.Sum(lines.Select(l => l.Amount), rating.Currency);
         return TypedResults.Ok(new F5CurrentUsageResponse(items, F5UsageFormat.Whole(total.ToHundredths()), "0", []));
     }
 
@@ -111,16 +111,11 @@ public static class F5UsageEndpoints
         }
 
         var rating = await RatingContextAsync(tenant!, catalog, ct);
-        var period = BillingPeriod.Containing(clock.GetUtcNow(), TimeZones.Require(tenant!.TimeZone));
-        for (var i = 1; i < Months; i++)
+        var periods = new BillingPeriod[Months];
+        periods[^1] = BillingPeriod.Containing(clock.GetUtcNow(), TimeZones.Require(tenant!.TimeZone));
+        for (var i = Months - 2; i >= 0; i--)
         {
-            period = period.Previous();
-        }
-
-        var periods = new List<BillingPeriod>(Months);
-        for (var i = 0; i < Months; i++, period = period.Next())
-        {
-            periods.Add(period);
+            periods[i] = periods[i + 1].Previous();
         }
 
         // All 13 months in one statement (whole UTC days from the daily roll-ups, the edge hours from the hourly ones).
@@ -129,13 +124,13 @@ public static class F5UsageEndpoints
         var items = new List<F5MonthlyUsageItem>(Months);
         for (var i = 0; i < Months; i++)
         {
-            period = periods[i];
+            var period = periods[i];
             var usage = monthly[i];
             var planApplies = rating.Plan is not null && rating.PlanEffectiveAt < period.End;
             var lines = UsageStatement.Rate(
-                planApplies ? rating.Plan : null, rating.Plan?.Currency ?? rating.Currency, rating.Metrics, Metered(usage),
+                planApplies ? rating.Plan : null, rating.Currency, rating.Metrics, Metered(usage),
                 includeFixed: ns == NamespaceRow.System && planApplies, "en");
-            var total = Money.Sum(lines.Select(l => l.Amount), rating.Plan?.Currency ?? rating.Currency);
+            var total = Money.Sum(lines.Select(l => l.Amount), rating.Currency);
             items.Add(new F5MonthlyUsageItem(
                 F5UsageFormat.Whole(total.ToHundredths()), total.Currency.Code, F5UsageFormat.Instant(period.Start), F5UsageFormat.Instant(period.End)));
         }
@@ -159,7 +154,7 @@ public static class F5UsageEndpoints
         var fromHour = UsageQueries.CeilingHour(from);
         var toHour = UsageQueries.CeilingHour(to);
         var metrics = await MetricsByNameAsync(catalog, ct);
-        var locale = Locale(request);
+        var locale = CatalogLocales.Negotiate(request);
         var totals = await queries.ByObjectAsync(tenant.TenantId, Narrow(ns), fromHour, toHour, ct);
         var items = totals.Select(t =>
         {
@@ -226,7 +221,7 @@ public static class F5UsageEndpoints
         };
         var (from, to) = Range(first, last, "end_time");
         var metrics = await MetricsByNameAsync(catalog, ct);
-        var locale = Locale(request);
+        var locale = CatalogLocales.Negotiate(request);
         var usage = await queries.ByMetricAsync(tenant!.TenantId, null, UsageQueries.CeilingHour(from), UsageQueries.CeilingHour(to), ct);
         var items = usage
             .Select(u => (Usage: u, Metric: metrics.GetValueOrDefault(u.Metric)))
@@ -273,12 +268,14 @@ public static class F5UsageEndpoints
 
     private static string? Narrow(string ns) => ns == NamespaceRow.System ? null : ns;
 
+    /// <summary>What rating a tenant's usage needs. <see cref="Currency"/>: the plan's, else the tenant's.</summary>
     private sealed record RatingContext(PlanDefinition? Plan, DateTimeOffset PlanEffectiveAt, Currency Currency, IReadOnlyDictionary<string, MetricDefinition> Metrics);
 
     private static async Task<RatingContext> RatingContextAsync(TenantRow tenant, CatalogService catalog, CancellationToken ct)
     {
         var plan = await catalog.GetTenantPlanAsync(tenant.TenantId, ct);
-        return new RatingContext(plan?.Plan, plan?.EffectiveAt ?? DateTimeOffset.MaxValue, Currency.Of(tenant.Currency), await MetricsByNameAsync(catalog, ct));
+        return new RatingContext(
+            plan?.Plan, plan?.EffectiveAt ?? DateTimeOffset.MaxValue, plan?.Plan.Currency ?? Currency.Of(tenant.Currency), await MetricsByNameAsync(catalog, ct));
     }
 
     private static async Task<IReadOnlyDictionary<string, MetricDefinition>> MetricsByNameAsync(CatalogService catalog, CancellationToken ct) =>
@@ -288,28 +285,7 @@ public static class F5UsageEndpoints
         [.. totals.Select(t => new MeteredUsage(t.Metric, t.SumMicros, t.MaxMicros, t.EventCount))];
 
     private static string Label(MetricDefinition? metric, string name, string locale) =>
-        metric is null ? name : metric.DisplayNames.TryGetValue(locale, out var localized) ? localized : metric.DisplayName;
-
-    /// <summary>The first supported locale named by <c>Accept-Language</c> (en, ja, zh-TW, de, ko; "zh-Hant" and "zh-HK" → zh-TW), else en.</summary>
-    private static string Locale(HttpRequest request)
-    {
-        foreach (var language in request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1))
-        {
-            var tag = language.Value.Value ?? "";
-            var primary = tag.Split('-')[0].ToLowerInvariant();
-            if (primary == "zh")
-            {
-                return "zh-TW";
-            }
-
-            if (Locales.Supported.Contains(primary, StringComparer.Ordinal))
-            {
-                return primary;
-            }
-        }
-
-        return "en";
-    }
+        metric?.DisplayNameFor(locale) ?? name;
 
     private static (DateTimeOffset From, DateTimeOffset To) Range(DateTimeOffset from, DateTimeOffset to, string toField)
     {

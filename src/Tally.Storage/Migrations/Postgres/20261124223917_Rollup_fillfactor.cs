@@ -6,8 +6,7 @@ namespace Tally.Storage.Migrations.Postgres
 {
     /// <summary>
     /// PostgreSQL only: the roll-up tables leave 30 % of each page free, so the ingest upserts (which change no indexed
-    /// column) become HOT updates that write no index entries. Measured: 95 % of usage_hourly updates HOT and about
-    /// 10 % more events/s in the ingest bench (docs/performance.md). Affects pages written from now on.
+    /// column) can be HOT updates that write no index entries. Affects pages written from now on.
     /// </summary>
     public partial class Rollup_fillfactor : Migration
     {

@@ -216,24 +216,7 @@ internal static partial class AdmissionBenchmark
                 server.Dispose();
             }
 
-            if (watchdog is not null)
-            {
-                if (!watchdog.WaitForExit(3000))
-                {
-                    watchdog.Kill();
-                }
-
-                watchdog.Dispose();
-            }
-
-            try
-            {
-                work.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: it is in the temp directory.
-            }
+            Watchdog.Release(watchdog, work);
         }
     }
 

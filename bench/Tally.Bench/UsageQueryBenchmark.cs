@@ -169,24 +169,7 @@ internal static class UsageQueryBenchmark
         finally
         {
             tally?.Dispose();
-            if (watchdog is not null)
-            {
-                if (!watchdog.WaitForExit(3000))
-                {
-                    watchdog.Kill();
-                }
-
-                watchdog.Dispose();
-            }
-
-            try
-            {
-                work.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: it is in the temp directory.
-            }
+            Watchdog.Release(watchdog, work);
         }
     }
 

@@ -10,6 +10,32 @@ namespace Tally.Bench;
 /// </summary>
 internal static class Watchdog
 {
+    /// <summary>
+    /// Ends a run after its servers were disposed: lets the watchdog (if one was started) notice and exit, killing it after
+    /// 3 s, then deletes the run's work directory, best effort (it is in the temp directory).
+    /// </summary>
+    public static void Release(Process? watchdog, DirectoryInfo work)
+    {
+        if (watchdog is not null)
+        {
+            if (!watchdog.WaitForExit(3000))
+            {
+                watchdog.Kill();
+            }
+
+            watchdog.Dispose();
+        }
+
+        try
+        {
+            work.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is in the temp directory.
+        }
+    }
+
     public static Process Start(int parentPid, IEnumerable<int> pids, TimeSpan maxLifetime, string workDirectory)
     {
         var info = new ProcessStartInfo(ServerProcess.DotnetHost())

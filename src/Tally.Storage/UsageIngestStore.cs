@@ -342,9 +342,7 @@ public sealed class UsageIngestStore : IAsyncDisposable
                         inserted++;
                         var key = new RollupKey(e.TenantId, e.Namespace, e.Metric, e.ObjectName, Domain.Usage.UsageRules.HourStart(e.OccurredAtUs));
                         ref var r = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_rollups, key, out var existed);
-                        r = existed
-                            ? new Rollup(r.Sum + e.QuantityMicros, Math.Max(r.Max, e.QuantityMicros), r.Count + 1)
-                            : new Rollup(e.QuantityMicros, e.QuantityMicros, 1);
+                        r = Rollup.Add(existed, r, new Rollup(e.QuantityMicros, e.QuantityMicros, 1));
                     }
                 }
 
@@ -366,37 +364,21 @@ public sealed class UsageIngestStore : IAsyncDisposable
 
                 var hourKey = new MetricPeriodKey(key.TenantId, key.HourStart, key.Namespace, key.Metric);
                 ref var h = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_metricHours, hourKey, out var hourExisted);
-                h = hourExisted ? new Rollup(h.Sum + r.Sum, Math.Max(h.Max, r.Max), h.Count + r.Count) : r;
+                h = Rollup.Add(hourExisted, h, r);
             }
 
             foreach (var (key, r) in _metricHours.OrderBy(kv => kv.Key, MetricPeriodKeyComparer.Instance))
             {
-                var p = _metricHourlyParameters;
-                p[0].Value = key.TenantId;
-                p[1].Value = key.Start;
-                p[2].Value = key.Namespace;
-                p[3].Value = key.Metric;
-                p[4].Value = r.Sum;
-                p[5].Value = r.Max;
-                p[6].Value = r.Count;
-                _metricHourly.ExecuteNonQuery();
+                Upsert(_metricHourly, _metricHourlyParameters, key, r);
 
                 var dayKey = key with { Start = Domain.Usage.UsageRules.DayStart(key.Start) };
                 ref var d = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_dailies, dayKey, out var dayExisted);
-                d = dayExisted ? new Rollup(d.Sum + r.Sum, Math.Max(d.Max, r.Max), d.Count + r.Count) : r;
+                d = Rollup.Add(dayExisted, d, r);
             }
 
             foreach (var (key, r) in _dailies.OrderBy(kv => kv.Key, MetricPeriodKeyComparer.Instance))
             {
-                var p = _dailyParameters;
-                p[0].Value = key.TenantId;
-                p[1].Value = key.Start;
-                p[2].Value = key.Namespace;
-                p[3].Value = key.Metric;
-                p[4].Value = r.Sum;
-                p[5].Value = r.Max;
-                p[6].Value = r.Count;
-                _daily.ExecuteNonQuery();
+                Upsert(_daily, _dailyParameters, key, r);
             }
 
             transaction.Commit();
@@ -412,6 +394,19 @@ public sealed class UsageIngestStore : IAsyncDisposable
             _connection.Dispose();
         }
 
+        /// <summary>Runs a per-metric roll-up upsert (parameters: tenant, period start, namespace, metric, sum, max, count).</summary>
+        private static void Upsert(SqliteCommand command, SqliteParameter[] p, MetricPeriodKey key, Rollup r)
+        {
+            p[0].Value = key.TenantId;
+            p[1].Value = key.Start;
+            p[2].Value = key.Namespace;
+            p[3].Value = key.Metric;
+            p[4].Value = r.Sum;
+            p[5].Value = r.Max;
+            p[6].Value = r.Count;
+            command.ExecuteNonQuery();
+        }
+
         private (SqliteCommand, SqliteParameter[]) Prepare(string sql, params string[] names)
         {
             var command = _connection.CreateCommand();
@@ -424,7 +419,12 @@ public sealed class UsageIngestStore : IAsyncDisposable
 
     private readonly record struct RollupKey(string TenantId, string Namespace, string Metric, string ObjectName, long HourStart);
 
-    private readonly record struct Rollup(long Sum, long Max, long Count);
+    private readonly record struct Rollup(long Sum, long Max, long Count)
+    {
+        /// <summary><paramref name="more"/> added to <paramref name="existing"/> (when <paramref name="exists"/>): sums and counts add, maxima take the larger.</summary>
+        public static Rollup Add(bool exists, Rollup existing, Rollup more) =>
+            exists ? new Rollup(existing.Sum + more.Sum, Math.Max(existing.Max, more.Max), existing.Count + more.Count) : more;
+    }
 
     /// <summary>The key of a usage_metric_hourly (<see cref="Start"/> = hour start) or usage_daily (day start) row.</summary>
     private readonly record struct MetricPeriodKey(string TenantId, long Start, string Namespace, string Metric);

@@ -34,6 +34,14 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<UsageDailyRow> UsageDaily => Set<UsageDailyRow>();
 
+    public DbSet<PlanSubscriptionRow> PlanSubscriptions => Set<PlanSubscriptionRow>();
+
+    public DbSet<AddOnSubscriptionRow> AddOnSubscriptions => Set<AddOnSubscriptionRow>();
+
+    public DbSet<PaymentMethodRow> PaymentMethods => Set<PaymentMethodRow>();
+
+    public DbSet<PlanTransitionRow> PlanTransitions => Set<PlanTransitionRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<TenantRow>(e =>
@@ -49,8 +57,6 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.VatRate).HasColumnName("vat_rate").HasMaxLength(16);
             e.Property(x => x.VatCode).HasColumnName("vat_code").HasMaxLength(64);
             e.Property(x => x.AddressJson).HasColumnName("address_json");
-            e.Property(x => x.Plan).HasColumnName("plan").HasMaxLength(63);
-            e.Property(x => x.PlanEffectiveAt).HasColumnName("plan_effective_at");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         });
@@ -194,6 +200,78 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.SumMicros).HasColumnName("sum_micros");
             e.Property(x => x.MaxMicros).HasColumnName("max_micros");
             e.Property(x => x.EventCount).HasColumnName("event_count");
+        });
+
+        modelBuilder.Entity<PlanSubscriptionRow>(e =>
+        {
+            e.ToTable("plan_subscriptions");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => new { x.TenantId, x.StartsAt }).HasDatabaseName("ix_plan_subscriptions_tenant_start");
+            e.HasIndex(x => x.Plan).HasDatabaseName("ix_plan_subscriptions_plan");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").HasMaxLength(40);
+            e.Property(x => x.Plan).HasColumnName("plan").HasMaxLength(63);
+            e.Property(x => x.StartsAt).HasColumnName("starts_at");
+            e.Property(x => x.EndsAt).HasColumnName("ends_at");
+            e.Property(x => x.TrialEndsAt).HasColumnName("trial_ends_at");
+            e.Property(x => x.CancelledAt).HasColumnName("cancelled_at");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<AddOnSubscriptionRow>(e =>
+        {
+            e.ToTable("addon_subscriptions");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => new { x.TenantId, x.AddOn }).HasDatabaseName("ix_addon_subscriptions_open")
+                .IsUnique().HasFilter("ends_at IS NULL");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").HasMaxLength(40);
+            e.Property(x => x.AddOn).HasColumnName("addon").HasMaxLength(63);
+            e.Property(x => x.StartsAt).HasColumnName("starts_at");
+            e.Property(x => x.EndsAt).HasColumnName("ends_at");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<PaymentMethodRow>(e =>
+        {
+            e.ToTable("payment_methods");
+            e.HasKey(x => new { x.TenantId, x.Name });
+            e.HasIndex(x => new { x.TenantId, x.Role }, "ix_payment_methods_one_primary")
+                .IsUnique().HasFilter("role = 'primary'");
+            e.HasIndex(x => new { x.TenantId, x.Role }, "ix_payment_methods_one_secondary")
+                .IsUnique().HasFilter("role = 'secondary'");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(63);
+            e.Property(x => x.Role).HasColumnName("role").HasMaxLength(16);
+            e.Property(x => x.Brand).HasColumnName("brand").HasMaxLength(32);
+            e.Property(x => x.Last4).HasColumnName("last4").HasMaxLength(4);
+            e.Property(x => x.ExpMonth).HasColumnName("exp_month");
+            e.Property(x => x.ExpYear).HasColumnName("exp_year");
+            e.Property(x => x.ContactJson).HasColumnName("contact_json");
+            e.Property(x => x.Gateway).HasColumnName("gateway").HasMaxLength(32);
+            e.Property(x => x.GatewayReference).HasColumnName("gateway_reference").HasMaxLength(256);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<PlanTransitionRow>(e =>
+        {
+            e.ToTable("plan_transitions");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => x.Id).IsUnique().HasDatabaseName("ix_plan_transitions_id");
+            e.HasIndex(x => new { x.State, x.CreatedAt }).HasDatabaseName("ix_plan_transitions_state");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").HasMaxLength(36);
+            e.Property(x => x.FromPlan).HasColumnName("from_plan").HasMaxLength(63);
+            e.Property(x => x.NewPlan).HasColumnName("new_plan").HasMaxLength(63);
+            e.Property(x => x.State).HasColumnName("state").HasMaxLength(32);
+            e.Property(x => x.Reason).HasColumnName("reason").HasMaxLength(1024);
+            e.Property(x => x.RequiresManualApproval).HasColumnName("requires_manual_approval");
+            e.Property(x => x.PayloadJson).HasColumnName("payload_json");
+            e.Property(x => x.PaymentMethod).HasColumnName("payment_method").HasMaxLength(63);
+            e.Property(x => x.RequestedBy).HasColumnName("requested_by").HasMaxLength(40);
+            e.Property(x => x.DecidedBy).HasColumnName("decided_by").HasMaxLength(40);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         });
     }
 }

@@ -26,12 +26,6 @@ public sealed class TenantRow
     /// <summary>JSON object of address lines, as given.</summary>
     public string? AddressJson { get; set; }
 
-    /// <summary>Name of the plan the tenant is on (a row of <c>plans</c>), or null before one is assigned.</summary>
-    public string? Plan { get; set; }
-
-    /// <summary>When <see cref="Plan"/> took effect.</summary>
-    public DateTimeOffset? PlanEffectiveAt { get; set; }
-
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -262,4 +256,136 @@ public sealed class UsageDailyRow
     public long MaxMicros { get; set; }
 
     public long EventCount { get; set; }
+}
+
+/// <summary>
+/// A tenant's time on one plan (<c>plan_subscriptions</c>). Key: (tenant, id). Half-open <c>[StartsAt, EndsAt)</c>;
+/// <see cref="EndsAt"/> null = open-ended. A tenant's plan subscriptions never overlap: at any instant at most one is
+/// in effect, and a scheduled change is a row whose <see cref="StartsAt"/> lies in the future.
+/// </summary>
+public sealed class PlanSubscriptionRow
+{
+    public required string TenantId { get; set; }
+
+    /// <summary>F5 <c>name</c>: "sub-" + a UUID.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>Name of the plan (a row of <c>plans</c>).</summary>
+    public required string Plan { get; set; }
+
+    public DateTimeOffset StartsAt { get; set; }
+
+    /// <summary>Exclusive end, or null while the subscription runs on.</summary>
+    public DateTimeOffset? EndsAt { get; set; }
+
+    /// <summary>End of the trial (exclusive), or null when the subscription has no trial.</summary>
+    public DateTimeOffset? TrialEndsAt { get; set; }
+
+    /// <summary>When the end was decided (F5 <c>cancellation_date</c>), or null while open-ended.</summary>
+    public DateTimeOffset? CancelledAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A tenant's time on one add-on (<c>addon_subscriptions</c>). Key: (tenant, id). Half-open <c>[StartsAt, EndsAt)</c>,
+/// so billing can prorate it. Only add-ons the tenant subscribed to have rows: those a plan includes come with its
+/// plan subscription. At most one open row per (tenant, add-on).
+/// </summary>
+public sealed class AddOnSubscriptionRow
+{
+    public required string TenantId { get; set; }
+
+    public required string Id { get; set; }
+
+    /// <summary>Name of the add-on (a row of <c>addons</c>).</summary>
+    public required string AddOn { get; set; }
+
+    public DateTimeOffset StartsAt { get; set; }
+
+    public DateTimeOffset? EndsAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A tenant's payment method (<c>payment_methods</c>). Key: (tenant, name). Holds only what a receipt may show and the
+/// gateway's reference: never a card number or CVC. At most one <c>primary</c> and one <c>secondary</c> per tenant
+/// (unique filtered indexes back the rule the service enforces under a tenant lock).
+/// </summary>
+public sealed class PaymentMethodRow
+{
+    public const string Primary = "primary";
+
+    public const string Secondary = "secondary";
+
+    public const string Normal = "normal";
+
+    public required string TenantId { get; set; }
+
+    /// <summary>F5 <c>name</c>, e.g. "payment-method-3f2a9c1d".</summary>
+    public required string Name { get; set; }
+
+    /// <summary><see cref="Primary"/>, <see cref="Secondary"/> or <see cref="Normal"/>.</summary>
+    public required string Role { get; set; }
+
+    /// <summary>"visa", "mastercard", "amex", ... as the gateway reports it.</summary>
+    public required string Brand { get; set; }
+
+    public required string Last4 { get; set; }
+
+    public int ExpMonth { get; set; }
+
+    public int ExpYear { get; set; }
+
+    /// <summary>F5 <c>contactGlobalSpecType</c> JSON, or null.</summary>
+    public string? ContactJson { get; set; }
+
+    /// <summary>Name of the gateway that holds the method ("test", ...).</summary>
+    public required string Gateway { get; set; }
+
+    /// <summary>The gateway's own reference for the stored method.</summary>
+    public required string GatewayReference { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A tenant's request to move to another plan (<c>plan_transitions</c>). Key: (tenant, id); <see cref="Id"/> (a UUID)
+/// is also unique on its own, for the token-less state lookup. The payment token is never stored.
+/// </summary>
+public sealed class PlanTransitionRow
+{
+    public required string TenantId { get; set; }
+
+    /// <summary>UUID, lower case with hyphens.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>Plan the tenant was on when asking, or null.</summary>
+    public string? FromPlan { get; set; }
+
+    public required string NewPlan { get; set; }
+
+    /// <summary>F5 <c>plan_transitionState</c> name, e.g. "STATE_WAITING_FOR_APPROVAL".</summary>
+    public required string State { get; set; }
+
+    /// <summary>Why the transition failed or was rejected; null otherwise.</summary>
+    public string? Reason { get; set; }
+
+    public bool RequiresManualApproval { get; set; }
+
+    /// <summary>The request's payload as F5 JSON, with <c>payment_provider_token</c> removed.</summary>
+    public string PayloadJson { get; set; } = "{}";
+
+    /// <summary>Payment method created from the payload's token, if any.</summary>
+    public string? PaymentMethod { get; set; }
+
+    /// <summary>Id of the token that asked, and of the operator token that approved or rejected.</summary>
+    public required string RequestedBy { get; set; }
+
+    public string? DecidedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
 }

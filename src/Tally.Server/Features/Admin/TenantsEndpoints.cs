@@ -116,10 +116,10 @@ public static class TenantsEndpoints
 
         var row = found!;
         if (body.Currency is not null && Currency.Of(body.Currency).Code != row.Currency
-            && row.Plan is { } planName && await catalog.GetPlanAsync(planName, ct) is { } plan && plan.Currency.Code != body.Currency)
+            && await catalog.GetTenantPlanAsync(tenant, ct) is { Plan: var plan } && plan.Currency.Code != body.Currency)
         {
             return Problems.Conflict(
-                $"Tenant '{tenant}' is on plan '{planName}', priced in {plan.Currency.Code}: put it on a plan priced in {body.Currency} before changing its currency.");
+                $"Tenant '{tenant}' is on plan '{plan.Name}', priced in {plan.Currency.Code}: put it on a plan priced in {body.Currency} before changing its currency.");
         }
 
         row.DisplayName = Text(body.DisplayName, "display_name", 256) ?? row.DisplayName;

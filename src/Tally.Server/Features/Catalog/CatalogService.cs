@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tally.Domain;
 using Tally.Domain.Catalog;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Hosting;
 using Tally.Storage;
 
@@ -62,20 +63,20 @@ public sealed class CatalogService(TallyDatabase database, TimeProvider clock, I
     public async Task<IReadOnlyList<AddOnDefinition>> ListAddOnsAsync(CancellationToken ct) =>
         [.. (await GetSnapshotAsync(ct)).AddOns.Values.Select(e => e.Definition).OrderBy(a => a.Name, StringComparer.Ordinal)];
 
-    /// <summary>The tenant's plan and when it took effect; null when the tenant does not exist or has no plan. Reads the tenant row every time.</summary>
+    /// <summary>
+    /// The plan the tenant is on now and when its subscription started; null when the tenant does not exist or is on no
+    /// plan (or on one no longer in the catalog). Reads the tenant's subscriptions every time.
+    /// </summary>
     public async Task<(PlanDefinition Plan, DateTimeOffset EffectiveAt)?> GetTenantPlanAsync(string tenantId, CancellationToken ct)
     {
         await using var db = database.CreateContext();
-        var row = await db.Tenants.AsNoTracking()
-            .Where(t => t.TenantId == tenantId)
-            .Select(t => new { t.Plan, t.PlanEffectiveAt, t.CreatedAt })
-            .SingleOrDefaultAsync(ct);
-        if (row?.Plan is null || await GetPlanAsync(row.Plan, ct) is not { } plan)
+        var row = await PlanSubscriptions.InEffectAsync(db, tenantId, clock.GetUtcNow(), ct);
+        if (row is null || await GetPlanAsync(row.Plan, ct) is not { } plan)
         {
             return null;
         }
 
-        return (plan, row.PlanEffectiveAt ?? row.CreatedAt);
+        return (plan, row.StartsAt);
     }
 
     /// <summary>The current snapshot (from cache when fresh).</summary>

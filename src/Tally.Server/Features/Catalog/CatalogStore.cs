@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Catalog;
 using Tally.Server.Errors;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Hosting;
 using Tally.Storage;
@@ -54,7 +55,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
             await RequireMetricsAsync(db, plan.Prices.Select(p => p.Metric).ToList(), "prices", [], ct);
             await RequireAddOnsAsync(db, plan.IncludedAddOns, "included_addon_services", [], ct);
             await RequireAddOnsAsync(db, plan.AllowedAddOns, "allowed_addon_services", [], ct);
-            if (await CurrencyConflictAsync(db, plan, ct) is { } conflict)
+            if (await CurrencyConflictAsync(db, plan, now, ct) is { } conflict)
             {
                 return new PutOutcome(false, false, now, conflict);
             }
@@ -109,7 +110,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
             return new DeleteOutcome(true);
         }, planChanged: false, ct);
 
-    public Task<DeleteOutcome> DeletePlanAsync(string name, CancellationToken ct) =>
+    public Task<DeleteOutcome> DeletePlanAsync(string name, DateTimeOffset now, CancellationToken ct) =>
         WriteAsync(async db =>
         {
             var row = await db.Plans.SingleOrDefaultAsync(p => p.Name == name, ct);
@@ -118,7 +119,8 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
                 return new DeleteOutcome(false);
             }
 
-            var tenants = await db.Tenants.AsNoTracking().Where(t => t.Plan == name).Select(t => t.TenantId).OrderBy(t => t).Take(11).ToListAsync(ct);
+            var tenants = await PlanSubscriptions.OnPlanFrom(db, name, now)
+                .Select(s => s.TenantId).Distinct().OrderBy(t => t).Take(11).ToListAsync(ct);
             if (UsedBy(("tenant", tenants)) is { } users)
             {
                 return new DeleteOutcome(true, $"Plan '{name}' is still assigned to {users}; move them to another plan first.");
@@ -152,15 +154,21 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
                 throw new RequestValidationException("plan", $"Plan '{planName}' is priced in {currency}, but tenant '{tenantId}' is billed in {tenant.Currency}.");
             }
 
-            if (tenant.Plan != planName || tenant.PlanEffectiveAt is null)
+            if (!await db.LockTenantAsync(tenantId, ct))
             {
-                tenant.Plan = planName;
-                tenant.PlanEffectiveAt = now;
-                tenant.UpdatedAt = now;
-                await db.SaveChangesAsync(ct);
+                return null;
             }
 
-            return new TenantPlanResponse(tenantId, planName, tenant.PlanEffectiveAt.Value);
+            var current = await PlanSubscriptions.InEffectAsync(db, tenantId, now, ct);
+            if (current?.Plan == planName)
+            {
+                return new TenantPlanResponse(tenantId, planName, current.StartsAt);
+            }
+
+            var created = await PlanSubscriptions.SwitchAsync(db, tenantId, planName, now, now, trialEndsAt: null, ct);
+            tenant.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+            return new TenantPlanResponse(tenantId, planName, created.StartsAt);
         }, planChanged: false, ct);
         limits.Invalidate(tenantId);
         return result;
@@ -188,7 +196,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
                     await RequireMetricsAsync(db, plan.Prices.Select(p => p.Metric).ToList(), "prices", metricNames, ct);
                     await RequireAddOnsAsync(db, plan.IncludedAddOns, "included_addon_services", addOnNames, ct);
                     await RequireAddOnsAsync(db, plan.AllowedAddOns, "allowed_addon_services", addOnNames, ct);
-                    if (await CurrencyConflictAsync(db, plan, ct) is { } conflict)
+                    if (await CurrencyConflictAsync(db, plan, now, ct) is { } conflict)
                     {
                         throw new RequestValidationException("currency", conflict);
                     }
@@ -312,12 +320,12 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
     }
 
     /// <summary>A plan's currency cannot change while tenants billed in another currency are on it.</summary>
-    private static async Task<string?> CurrencyConflictAsync(TallyDbContext db, PlanDefinition plan, CancellationToken ct)
+    private static async Task<string?> CurrencyConflictAsync(TallyDbContext db, PlanDefinition plan, DateTimeOffset now, CancellationToken ct)
     {
         var code = plan.Currency.Code;
-        var others = await db.Tenants.AsNoTracking()
-            .Where(t => t.Plan == plan.Name && t.Currency != code)
-            .Select(t => t.TenantId).OrderBy(t => t).Take(11).ToListAsync(ct);
+        var others = await PlanSubscriptions.OnPlanFrom(db, plan.Name, now)
+            .Join(db.Tenants.Where(t => t.Currency != code), s => s.TenantId, t => t.TenantId, (s, t) => t.TenantId)
+            .Distinct().OrderBy(t => t).Take(11).ToListAsync(ct);
         return UsedBy(("tenant", others)) is { } users
             ? $"Plan '{plan.Name}' cannot be priced in {code}: it is assigned to {users} billed in another currency."
             : null;

@@ -61,14 +61,14 @@ public static class PlansEndpoints
         return outcome.Created ? TypedResults.Created($"/api/admin/plans/{name}", response) : TypedResults.Ok(response);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, Caller caller, CatalogStore store, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, Caller caller, CatalogStore store, TimeProvider clock, CancellationToken ct)
     {
         if (CatalogAccess.Check(caller, write: true) is { } denied)
         {
             return denied;
         }
 
-        var outcome = await store.DeletePlanAsync(name, ct);
+        var outcome = await store.DeletePlanAsync(name, CatalogAccess.Now(clock), ct);
         return !outcome.Found ? NotFound(name)
             : outcome.Conflict is { } conflict ? Problems.Conflict(conflict)
             : TypedResults.NoContent();

@@ -101,18 +101,20 @@ public static class UsagePlansEndpoints
         }
 
         await using var db = database.CreateContext();
-        var tenant = await db.Tenants.AsNoTracking().Where(t => t.TenantId == tenantId).Select(t => new { t.Plan, t.Currency }).SingleOrDefaultAsync(ct);
-        if (tenant is null)
+        var currency = await db.Tenants.AsNoTracking().Where(t => t.TenantId == tenantId).Select(t => t.Currency).SingleOrDefaultAsync(ct);
+        if (currency is null)
         {
             return (null, TenantScope.TenantNotFound(tenantId));
         }
 
+        var tenantPlan = (await catalog.GetTenantPlanAsync(tenantId, ct))?.Plan.Name;
+
         var snapshot = await catalog.GetSnapshotAsync(ct);
         var plans = snapshot.Plans.Values.Select(e => e.Definition)
-            .Where(p => p.Name == tenant.Plan || (!p.Hidden && p.Currency.Code == tenant.Currency))
+            .Where(p => p.Name == tenantPlan || (!p.Hidden && p.Currency.Code == currency))
             .OrderBy(p => p.FlatPrice.Minor).ThenBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
-        var current = tenant.Plan is not null && snapshot.Plans.ContainsKey(tenant.Plan) ? tenant.Plan : null;
+        var current = tenantPlan is not null && snapshot.Plans.ContainsKey(tenantPlan) ? tenantPlan : null;
         return (new PlanView(current, plans, snapshot), null);
     }
 

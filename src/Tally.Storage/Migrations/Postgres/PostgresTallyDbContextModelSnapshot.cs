@@ -43,6 +43,46 @@ namespace Tally.Storage.Migrations.Postgres
                     b.ToTable("addons", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.AddOnSubscriptionRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AddOn")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("addon");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("TenantId", "Id");
+
+                    b.HasIndex("TenantId", "AddOn")
+                        .IsUnique()
+                        .HasDatabaseName("ix_addon_subscriptions_open")
+                        .HasFilter("ends_at IS NULL");
+
+                    b.ToTable("addon_subscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.ApiTokenRow", b =>
                 {
                     b.Property<string>("TenantId")
@@ -156,6 +196,77 @@ namespace Tally.Storage.Migrations.Postgres
                     b.ToTable("namespaces", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.PaymentMethodRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Brand")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("brand");
+
+                    b.Property<string>("ContactJson")
+                        .HasColumnType("text")
+                        .HasColumnName("contact_json");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ExpMonth")
+                        .HasColumnType("integer")
+                        .HasColumnName("exp_month");
+
+                    b.Property<int>("ExpYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("exp_year");
+
+                    b.Property<string>("Gateway")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("gateway");
+
+                    b.Property<string>("GatewayReference")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("gateway_reference");
+
+                    b.Property<string>("Last4")
+                        .IsRequired()
+                        .HasMaxLength(4)
+                        .HasColumnType("character varying(4)")
+                        .HasColumnName("last4");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.HasKey("TenantId", "Name");
+
+                    b.HasIndex(new[] { "TenantId", "Role" }, "ix_payment_methods_one_primary")
+                        .IsUnique()
+                        .HasFilter("role = 'primary'");
+
+                    b.HasIndex(new[] { "TenantId", "Role" }, "ix_payment_methods_one_secondary")
+                        .IsUnique()
+                        .HasFilter("role = 'secondary'");
+
+                    b.ToTable("payment_methods", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.PlanRow", b =>
                 {
                     b.Property<string>("Name")
@@ -175,6 +286,134 @@ namespace Tally.Storage.Migrations.Postgres
                     b.HasKey("Name");
 
                     b.ToTable("plans", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.PlanSubscriptionRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancelled_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("Plan")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("plan");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.Property<DateTimeOffset?>("TrialEndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("trial_ends_at");
+
+                    b.HasKey("TenantId", "Id");
+
+                    b.HasIndex("Plan")
+                        .HasDatabaseName("ix_plan_subscriptions_plan");
+
+                    b.HasIndex("TenantId", "StartsAt")
+                        .HasDatabaseName("ix_plan_subscriptions_tenant_start");
+
+                    b.ToTable("plan_subscriptions", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.PlanTransitionRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("decided_by");
+
+                    b.Property<string>("FromPlan")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("from_plan");
+
+                    b.Property<string>("NewPlan")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("new_plan");
+
+                    b.Property<string>("PayloadJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("payload_json");
+
+                    b.Property<string>("PaymentMethod")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("payment_method");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<bool>("RequiresManualApproval")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requires_manual_approval");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id");
+
+                    b.HasIndex("Id")
+                        .IsUnique()
+                        .HasDatabaseName("ix_plan_transitions_id");
+
+                    b.HasIndex("State", "CreatedAt")
+                        .HasDatabaseName("ix_plan_transitions_state");
+
+                    b.ToTable("plan_transitions", (string)null);
                 });
 
             modelBuilder.Entity("Tally.Storage.Entities.QuotaCountRow", b =>
@@ -312,15 +551,6 @@ namespace Tally.Storage.Migrations.Postgres
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasColumnName("locale");
-
-                    b.Property<string>("Plan")
-                        .HasMaxLength(63)
-                        .HasColumnType("character varying(63)")
-                        .HasColumnName("plan");
-
-                    b.Property<DateTimeOffset?>("PlanEffectiveAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("plan_effective_at");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()

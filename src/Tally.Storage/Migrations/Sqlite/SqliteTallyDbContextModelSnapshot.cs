@@ -37,6 +37,46 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.ToTable("addons", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.AddOnSubscriptionRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AddOn")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("addon");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("EndsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ends_at");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("TenantId", "Id");
+
+                    b.HasIndex("TenantId", "AddOn")
+                        .IsUnique()
+                        .HasDatabaseName("ix_addon_subscriptions_open")
+                        .HasFilter("ends_at IS NULL");
+
+                    b.ToTable("addon_subscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.ApiTokenRow", b =>
                 {
                     b.Property<string>("TenantId")
@@ -150,6 +190,77 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.ToTable("namespaces", (string)null);
                 });
 
+            modelBuilder.Entity("Tally.Storage.Entities.PaymentMethodRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Brand")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("brand");
+
+                    b.Property<string>("ContactJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_json");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ExpMonth")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("exp_month");
+
+                    b.Property<int>("ExpYear")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("exp_year");
+
+                    b.Property<string>("Gateway")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gateway");
+
+                    b.Property<string>("GatewayReference")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gateway_reference");
+
+                    b.Property<string>("Last4")
+                        .IsRequired()
+                        .HasMaxLength(4)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last4");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.HasKey("TenantId", "Name");
+
+                    b.HasIndex(new[] { "TenantId", "Role" }, "ix_payment_methods_one_primary")
+                        .IsUnique()
+                        .HasFilter("role = 'primary'");
+
+                    b.HasIndex(new[] { "TenantId", "Role" }, "ix_payment_methods_one_secondary")
+                        .IsUnique()
+                        .HasFilter("role = 'secondary'");
+
+                    b.ToTable("payment_methods", (string)null);
+                });
+
             modelBuilder.Entity("Tally.Storage.Entities.PlanRow", b =>
                 {
                     b.Property<string>("Name")
@@ -169,6 +280,134 @@ namespace Tally.Storage.Migrations.Sqlite
                     b.HasKey("Name");
 
                     b.ToTable("plans", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.PlanSubscriptionRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cancelled_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("EndsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("Plan")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("starts_at");
+
+                    b.Property<long?>("TrialEndsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("trial_ends_at");
+
+                    b.HasKey("TenantId", "Id");
+
+                    b.HasIndex("Plan")
+                        .HasDatabaseName("ix_plan_subscriptions_plan");
+
+                    b.HasIndex("TenantId", "StartsAt")
+                        .HasDatabaseName("ix_plan_subscriptions_tenant_start");
+
+                    b.ToTable("plan_subscriptions", (string)null);
+                });
+
+            modelBuilder.Entity("Tally.Storage.Entities.PlanTransitionRow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decided_by");
+
+                    b.Property<string>("FromPlan")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_plan");
+
+                    b.Property<string>("NewPlan")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("new_plan");
+
+                    b.Property<string>("PayloadJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload_json");
+
+                    b.Property<string>("PaymentMethod")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payment_method");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<bool>("RequiresManualApproval")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requires_manual_approval");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id");
+
+                    b.HasIndex("Id")
+                        .IsUnique()
+                        .HasDatabaseName("ix_plan_transitions_id");
+
+                    b.HasIndex("State", "CreatedAt")
+                        .HasDatabaseName("ix_plan_transitions_state");
+
+                    b.ToTable("plan_transitions", (string)null);
                 });
 
             modelBuilder.Entity("Tally.Storage.Entities.QuotaCountRow", b =>
@@ -306,15 +545,6 @@ namespace Tally.Storage.Migrations.Sqlite
                         .HasMaxLength(8)
                         .HasColumnType("TEXT")
                         .HasColumnName("locale");
-
-                    b.Property<string>("Plan")
-                        .HasMaxLength(63)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("plan");
-
-                    b.Property<long?>("PlanEffectiveAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("plan_effective_at");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()

@@ -6,6 +6,7 @@ using Tally.Server.Errors;
 using Tally.Server.Features.Admin;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
+using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
@@ -46,6 +47,7 @@ public static class TallyApp
         services.AddCatalog();
         services.AddUsageIngestion();
         services.AddSingleton<UsageQueries>();
+        services.AddPlanTransitions();
         services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
@@ -80,6 +82,7 @@ public static class TallyApp
         app.MapCatalog();
         app.MapUsageIngestion();
         app.MapF5Usage();
+        app.MapPlanTransitions();
         return app;
     }
 }

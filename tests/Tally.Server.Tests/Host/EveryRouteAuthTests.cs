@@ -53,6 +53,10 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/usage_details" },
         { "POST", "/api/web/namespaces/system/hourly_usage_details" },
         { "POST", "/api/data/namespaces/system/billing/usage_summary" },
+        { "POST", "/api/web/namespaces/system/billing/plan_transition" },
+        { "GET", "/api/admin/plan_transitions" },
+        { "POST", "/api/admin/plan_transitions/00000000-0000-0000-0000-000000000000/approve" },
+        { "POST", "/api/admin/plan_transitions/00000000-0000-0000-0000-000000000000/reject" },
     };
 
     [Fact]

@@ -6,6 +6,7 @@ using Tally.Server.Errors;
 using Tally.Server.Features.Admin;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
+using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
@@ -45,6 +46,7 @@ public static class TallyApp
         services.AddSingleton<ApiRateLimiter>();
         services.AddCatalog();
         services.AddUsageIngestion();
+        services.AddPaymentMethods();
         services.AddSingleton<UsageQueries>();
         services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -80,6 +82,7 @@ public static class TallyApp
         app.MapCatalog();
         app.MapUsageIngestion();
         app.MapF5Usage();
+        app.MapPaymentMethods();
         return app;
     }
 }

@@ -53,6 +53,12 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/usage_details" },
         { "POST", "/api/web/namespaces/system/hourly_usage_details" },
         { "POST", "/api/data/namespaces/system/billing/usage_summary" },
+        { "POST", "/api/web/namespaces/system/billing/payment_methods" },
+        { "DELETE", "/api/web/namespaces/system/billing/payment_methods/pm" },
+        { "POST", "/api/web/namespaces/system/billing/payment_method/pm/primary" },
+        { "POST", "/api/web/namespaces/system/billing/payment_method/pm/secondary" },
+        { "POST", "/api/web/namespaces/system/billing/payment_method/pm/swap-primary" },
+        { "GET", "/api/admin/tenants/{tenant}/payment_methods" },
     };
 
     [Fact]

@@ -13,8 +13,13 @@ var databaseOption = new Option<string>("--database")
 var urlsOption = new Option<string>("--urls") { Description = "Listen addresses, ';'-separated.", DefaultValueFactory = _ => TallyOptions.DefaultUrls };
 var catalogOption = new Option<string?>("--catalog") { Description = "Catalog file to load at start." };
 var demoOption = new Option<bool>("--demo") { Description = "Seed the demo tenant 'acme' and print a tenant admin token." };
+var gatewayOption = new Option<string>("--payment-gateway")
+{
+    Description = "Payment gateway: test (default: $TALLY_PAYMENT_GATEWAY, else test).",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TALLY_PAYMENT_GATEWAY") is { Length: > 0 } env ? env : TallyOptions.DefaultPaymentGateway,
+};
 
-var serve = new Command("serve", "Run the HTTP server (applies migrations first).") { urlsOption, databaseOption, catalogOption, demoOption };
+var serve = new Command("serve", "Run the HTTP server (applies migrations first).") { urlsOption, databaseOption, catalogOption, demoOption, gatewayOption };
 serve.SetAction(async (parse, ct) =>
 {
     var options = new TallyOptions
@@ -23,6 +28,7 @@ serve.SetAction(async (parse, ct) =>
         Database = parse.GetValue(databaseOption)!,
         CatalogFile = parse.GetValue(catalogOption),
         Demo = parse.GetValue(demoOption),
+        PaymentGateway = parse.GetValue(gatewayOption)!,
         BootstrapToken = Environment.GetEnvironmentVariable("TALLY_BOOTSTRAP_TOKEN") is { Length: > 0 } b ? b : null,
     };
     return await Cli.ServeAsync(options);

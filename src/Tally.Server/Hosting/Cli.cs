@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Access;
 using Tally.Server.Auth;
 using Tally.Server.Features.Catalog;
+using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -13,6 +14,12 @@ public static class Cli
     /// <summary>Migrates, bootstraps, optionally seeds the demo, then serves until SIGTERM/SIGINT (in-flight requests drain, up to 30 s).</summary>
     public static async Task<int> ServeAsync(TallyOptions options)
     {
+        if (!PaymentGateways.IsKnown(options.PaymentGateway))
+        {
+            await Console.Error.WriteLineAsync($"Cannot start: {PaymentGateways.UnknownMessage(options.PaymentGateway)}");
+            return 2;
+        }
+
         var builder = TallyApp.CreateBuilder(options);
         var app = TallyApp.Configure(builder.Build());
         var database = app.Services.GetRequiredService<TallyDatabase>();

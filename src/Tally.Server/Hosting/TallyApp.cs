@@ -7,6 +7,7 @@ using Tally.Server.Features.Admin;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
 using Tally.Server.Features.PlanTransitions;
+using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
@@ -46,6 +47,7 @@ public static class TallyApp
         services.AddSingleton<ApiRateLimiter>();
         services.AddCatalog();
         services.AddUsageIngestion();
+        services.AddPaymentMethods();
         services.AddSingleton<UsageQueries>();
         services.AddPlanTransitions();
         services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
@@ -83,6 +85,7 @@ public static class TallyApp
         app.MapUsageIngestion();
         app.MapF5Usage();
         app.MapPlanTransitions();
+        app.MapPaymentMethods();
         return app;
     }
 }

@@ -5,6 +5,7 @@ public sealed record TallyOptions
 {
     public const string DefaultUrls = "http://127.0.0.1:8080";
     public const string DefaultDatabase = "tally.db";
+    public const string DefaultPaymentGateway = Features.PaymentMethods.PaymentGateways.Default;
 
     /// <summary>Listen addresses (semicolon-separated).</summary>
     public string Urls { get; init; } = DefaultUrls;
@@ -26,4 +27,7 @@ public sealed record TallyOptions
 
     /// <summary>How long resolved quota limits may be served from this process's cache (tokens: <see cref="Auth.TokenAuthenticator.CacheFor"/>).</summary>
     public TimeSpan LimitCacheFor { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Payment gateway by name (<c>--payment-gateway</c> / <c>TALLY_PAYMENT_GATEWAY</c>); see <see cref="Features.PaymentMethods.PaymentGateways.Known"/>.</summary>
+    public string PaymentGateway { get; init; } = DefaultPaymentGateway;
 }

@@ -57,6 +57,12 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "GET", "/api/admin/plan_transitions" },
         { "POST", "/api/admin/plan_transitions/00000000-0000-0000-0000-000000000000/approve" },
         { "POST", "/api/admin/plan_transitions/00000000-0000-0000-0000-000000000000/reject" },
+        { "POST", "/api/web/namespaces/system/billing/payment_methods" },
+        { "DELETE", "/api/web/namespaces/system/billing/payment_methods/pm" },
+        { "POST", "/api/web/namespaces/system/billing/payment_method/pm/primary" },
+        { "POST", "/api/web/namespaces/system/billing/payment_method/pm/secondary" },
+        { "POST", "/api/web/namespaces/system/billing/payment_method/pm/swap-primary" },
+        { "GET", "/api/admin/tenants/{tenant}/payment_methods" },
     };
 
     [Fact]

@@ -7,6 +7,7 @@ using Tally.Server.Features.Admin;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
 using Tally.Server.Features.Quotas;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -80,6 +81,7 @@ public static class TallyApp
         app.MapCatalog();
         app.MapUsageIngestion();
         app.MapF5Usage();
+        app.MapSubscriptions();
         return app;
     }
 }

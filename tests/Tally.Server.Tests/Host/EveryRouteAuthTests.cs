@@ -53,6 +53,10 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/usage_details" },
         { "POST", "/api/web/namespaces/system/hourly_usage_details" },
         { "POST", "/api/data/namespaces/system/billing/usage_summary" },
+        { "GET", "/api/web/namespaces/system/subscriptions/custom_list" },
+        { "POST", "/api/web/namespaces/system/addon/subscribe" },
+        { "POST", "/api/web/namespaces/system/addon/unsubscribe" },
+        { "GET", "/api/admin/tenants/{tenant}/subscriptions" },
     };
 
     [Fact]

@@ -148,7 +148,8 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
 
             var row = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Name == planName, ct)
                 ?? throw new RequestValidationException("plan", $"Plan '{CatalogMapping.Cut(planName)}' does not exist in the catalog.");
-            var currency = CatalogService.Read<PlanBody>(row.DefinitionJson).Currency;
+            var body = CatalogService.Read<PlanBody>(row.DefinitionJson);
+            var currency = body.Currency;
             if (currency != tenant.Currency)
             {
                 throw new RequestValidationException("plan", $"Plan '{planName}' is priced in {currency}, but tenant '{tenantId}' is billed in {tenant.Currency}.");
@@ -165,7 +166,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
                 return new TenantPlanResponse(tenantId, planName, current.StartsAt);
             }
 
-            var created = await PlanSubscriptions.SwitchAsync(db, tenantId, planName, now, now, trialEndsAt: null, ct);
+            var created = await PlanSubscriptions.SwitchAsync(db, tenantId, CatalogMapping.ToPlan(planName, body), now, now, ct);
             tenant.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
             return new TenantPlanResponse(tenantId, planName, created.StartsAt);

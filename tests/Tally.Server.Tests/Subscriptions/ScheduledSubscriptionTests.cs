@@ -139,6 +139,36 @@ public abstract class ScheduledSubscriptionTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task The_functions_see_the_unsaved_changes_of_earlier_calls_in_the_same_transaction()
+    {
+        using var op = fx.Operator();
+        await EnsureAddOnsAsync(op);
+        var currentName = await NewPlanAsync(op, allowed: [Waap]);
+        var droppedName = await NewPlanAsync(op);
+        var finalName = await NewPlanAsync(op, allowed: [Waap]);
+        var (tenant, client) = await TenantOnAsync(currentName);
+        var now = fx.Clock.GetUtcNow();
+        var (current, dropped, final) = (await PlanAsync(currentName), await PlanAsync(droppedName), await PlanAsync(finalName));
+        await InTenantTransactionAsync(tenant, db => PlanSubscriptions.SwitchAsync(db, tenant, dropped, now.AddDays(10), now, _ct));
+
+        // One transaction: replace the scheduled change (which did not allow WAAP), then subscribe now and again at the change.
+        var outcomes = await InTenantTransactionAsync(tenant, async db =>
+        {
+            await PlanSubscriptions.SwitchAsync(db, tenant, final, now.AddDays(2), now, _ct);
+            var first = await AddOnSubscriptions.SubscribeAsync(db, tenant, Waap, current, now, now, _ct);
+            var second = await AddOnSubscriptions.SubscribeAsync(db, tenant, Waap, final, now.AddDays(2), now, _ct);
+            return (first, second);
+        });
+
+        Assert.Equal(AddOnChange.Subscribed, outcomes.first.Change);
+        Assert.Equal(AddOnChange.AlreadySubscribed, outcomes.second.Change);
+        var view = await OperatorViewAsync(op, tenant);
+        Assert.Null(Assert.Single(AddOnRows(view, Waap))["ends_at"]);
+        Assert.DoesNotContain(view["plans"]!.AsArray(), p => (string?)p!["plan"] == droppedName);
+        client.Dispose();
+    }
+
+    [Fact]
     public async Task Instants_before_now_are_refused()
     {
         using var op = fx.Operator();

@@ -132,8 +132,9 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
         }, planChanged: true, ct);
 
     /// <summary>
-    /// Puts <paramref name="tenantId"/> on <paramref name="planName"/> from <paramref name="now"/>. Assigning the plan the
-    /// tenant is already on changes nothing. Returns null when the tenant does not exist; throws
+    /// Puts <paramref name="tenantId"/> on <paramref name="planName"/> from <paramref name="now"/> through
+    /// <see cref="PlanSubscriptions.SwitchAsync"/> (the plan's trial, once per tenant and plan; add-ons the plan does not
+    /// allow end). Assigning the plan the tenant is already on changes nothing. Returns null when the tenant does not exist; throws
     /// <see cref="RequestValidationException"/> (field <c>plan</c>) for an unknown plan or one in another currency.
     /// </summary>
     public async Task<TenantPlanResponse?> AssignPlanAsync(string tenantId, string planName, DateTimeOffset now, CancellationToken ct)

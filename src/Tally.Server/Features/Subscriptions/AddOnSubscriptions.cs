@@ -36,8 +36,9 @@ public sealed record AddOnOutcome(AddOnChange Change, string? Refusal = null, Ad
 
 /// <summary>
 /// A tenant's paid add-ons: the rows of <c>addon_subscriptions</c>, half-open <c>[starts_at, ends_at)</c> in UTC. Add-ons a
-/// plan includes have no rows. The methods add or change rows of the caller's context; the caller holds a transaction and
-/// the tenant's lock (<see cref="TenantLock"/>) and saves. Repeating a call changes nothing and succeeds.
+/// plan includes have no rows. The methods add or change rows of the caller's context and take its unsaved changes into
+/// account (so they can follow <see cref="PlanSubscriptions.SwitchAsync"/> in one transaction); the caller holds a
+/// transaction and the tenant's lock (<see cref="TenantLock"/>) and saves. Repeating a call changes nothing and succeeds.
 /// </summary>
 public static class AddOnSubscriptions
 {
@@ -66,7 +67,7 @@ public static class AddOnSubscriptions
                 : $"Add-on '{addOn}' is not available on plan '{plan.Name}'; it allows {string.Join(", ", plan.AllowedAddOns.Select(a => $"'{a}'"))}.");
         }
 
-        var rows = await From(db, tenantId, addOn, at).OrderBy(a => a.StartsAt).ToListAsync(ct);
+        var rows = await FromAsync(db, tenantId, addOn, at, ct);
         if (rows.FirstOrDefault(r => r.StartsAt <= at) is { } running)
         {
             return new AddOnOutcome(AddOnChange.AlreadySubscribed, Row: running);
@@ -108,7 +109,7 @@ public static class AddOnSubscriptions
             return new AddOnOutcome(AddOnChange.Refused, $"Add-on '{addOn}' is included in plan '{plan.Name}' and cannot be unsubscribed.");
         }
 
-        var rows = await From(db, tenantId, addOn, at).OrderBy(a => a.StartsAt).ToListAsync(ct);
+        var rows = await FromAsync(db, tenantId, addOn, at, ct);
         if (rows.Count == 0)
         {
             return new AddOnOutcome(AddOnChange.NotSubscribed);
@@ -153,18 +154,24 @@ public static class AddOnSubscriptions
         return (at, now);
     }
 
-    /// <summary>Rows of the add-on in effect at or after <paramref name="at"/> (tracked).</summary>
-    private static IQueryable<AddOnSubscriptionRow> From(TallyDbContext db, string tenantId, string addOn, DateTimeOffset at) =>
-        db.AddOnSubscriptions.Where(a => a.TenantId == tenantId && a.AddOn == addOn && (a.EndsAt == null || a.EndsAt > at));
+    /// <summary>
+    /// The tenant's subscriptions of <paramref name="addOn"/> (every add-on when null) as the caller's context sees them:
+    /// stored rows (tracked, with unsaved changes) plus unsaved additions, minus unsaved removals. Oldest first.
+    /// </summary>
+    internal static async Task<List<AddOnSubscriptionRow>> TrackedAsync(TallyDbContext db, string tenantId, string? addOn, CancellationToken ct)
+    {
+        await db.AddOnSubscriptions.Where(a => a.TenantId == tenantId && (addOn == null || a.AddOn == addOn)).LoadAsync(ct);
+        return [.. db.AddOnSubscriptions.Local.Where(a => a.TenantId == tenantId && (addOn is null || a.AddOn == addOn)).OrderBy(a => a.StartsAt)];
+    }
+
+    /// <summary>Subscriptions of the add-on in effect at or after <paramref name="at"/>, oldest first (see <see cref="TrackedAsync"/>).</summary>
+    private static async Task<List<AddOnSubscriptionRow>> FromAsync(TallyDbContext db, string tenantId, string addOn, DateTimeOffset at, CancellationToken ct) =>
+        [.. (await TrackedAsync(db, tenantId, addOn, ct)).Where(a => a.EndsAt is null || a.EndsAt > at)];
 
     /// <summary>The start of the first plan subscription scheduled after <paramref name="at"/> whose plan does not allow the add-on, or null.</summary>
     private static async Task<DateTimeOffset?> NextRefusingPlanAsync(TallyDbContext db, string tenantId, string addOn, DateTimeOffset at, CancellationToken ct)
     {
-        var scheduled = await db.PlanSubscriptions.AsNoTracking()
-            .Where(s => s.TenantId == tenantId && s.StartsAt > at)
-            .OrderBy(s => s.StartsAt)
-            .Select(s => new { s.Plan, s.StartsAt })
-            .ToListAsync(ct);
+        var scheduled = (await PlanSubscriptions.TrackedAsync(db, tenantId, ct)).Where(s => s.StartsAt > at);
         foreach (var next in scheduled)
         {
             var json = await db.Plans.AsNoTracking().Where(p => p.Name == next.Plan).Select(p => p.DefinitionJson).SingleOrDefaultAsync(ct);

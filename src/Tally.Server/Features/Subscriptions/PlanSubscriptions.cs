@@ -37,8 +37,9 @@ public static class PlanSubscriptions
     /// new one starts. Its trial ends per <see cref="Trial.EndsAt(PlanDefinition, DateTimeOffset, TimeZoneInfo)"/> in the
     /// tenant's zone, unless the tenant was on <paramref name="plan"/> before <paramref name="from"/> (one trial per tenant
     /// and plan). Add-on subscriptions of add-ons that <paramref name="plan"/> does not allow (not allowed, or now
-    /// included) end at <paramref name="from"/>, or are removed when they would only start then or later. The caller holds
-    /// a transaction and the tenant's lock (<see cref="TenantLock"/>) and saves; throws
+    /// included) end at <paramref name="from"/>, or are removed when they would only start then or later. Unsaved changes of
+    /// the caller's context are taken into account. The caller holds a transaction and the tenant's lock
+    /// (<see cref="TenantLock"/>) and saves; throws
     /// <see cref="InvalidOperationException"/> for a tenant that does not exist.
     /// </summary>
     public static async Task<PlanSubscriptionRow> SwitchAsync(
@@ -51,7 +52,7 @@ public static class PlanSubscriptions
         var timeZone = await db.Tenants.Where(t => t.TenantId == tenantId).Select(t => t.TimeZone).SingleOrDefaultAsync(ct)
             ?? throw new InvalidOperationException($"Tenant '{tenantId}' does not exist.");
 
-        var rows = await db.PlanSubscriptions.Where(s => s.TenantId == tenantId).ToListAsync(ct);
+        var rows = await TrackedAsync(db, tenantId, ct);
         var hadPlan = rows.Any(r => r.Plan == plan.Name && r.StartsAt < from);
         foreach (var row in rows.Where(r => r.EndsAt is null || r.EndsAt > from))
         {
@@ -66,10 +67,8 @@ public static class PlanSubscriptions
             }
         }
 
-        var addOns = await db.AddOnSubscriptions
-            .Where(a => a.TenantId == tenantId && (a.EndsAt == null || a.EndsAt > from))
-            .ToListAsync(ct);
-        foreach (var row in addOns.Where(a => !plan.AllowedAddOns.Contains(a.AddOn, StringComparer.Ordinal)))
+        var addOns = await AddOnSubscriptions.TrackedAsync(db, tenantId, addOn: null, ct);
+        foreach (var row in addOns.Where(a => (a.EndsAt is null || a.EndsAt > from) && !plan.AllowedAddOns.Contains(a.AddOn, StringComparer.Ordinal)))
         {
             if (row.StartsAt >= from)
             {
@@ -92,6 +91,16 @@ public static class PlanSubscriptions
         };
         db.PlanSubscriptions.Add(created);
         return created;
+    }
+
+    /// <summary>
+    /// The tenant's plan subscriptions as the caller's context sees them: stored rows (tracked, with unsaved changes)
+    /// plus rows added and not yet saved, minus rows removed and not yet saved. Oldest first.
+    /// </summary>
+    internal static async Task<List<PlanSubscriptionRow>> TrackedAsync(TallyDbContext db, string tenantId, CancellationToken ct)
+    {
+        await db.PlanSubscriptions.Where(s => s.TenantId == tenantId).LoadAsync(ct);
+        return [.. db.PlanSubscriptions.Local.Where(s => s.TenantId == tenantId).OrderBy(s => s.StartsAt)];
     }
 
     /// <summary>"sub-" + a random UUID (F5's subscription <c>name</c> shape).</summary>

@@ -94,6 +94,19 @@ public abstract class AddOnSubscriptionApiTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task Concurrent_subscribe_calls_all_succeed_and_leave_one_subscription()
+    {
+        var (tenant, _, client) = await SetUpAsync();
+        using var op = fx.Operator();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => SubscribeAsync(client, Waap)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(AddOnRows(await OperatorViewAsync(op, tenant), Waap));
+        client.Dispose();
+    }
+
+    [Fact]
     public async Task An_add_on_the_plan_does_not_allow_cannot_be_subscribed_and_nothing_is_written()
     {
         var (tenant, plan, client) = await SetUpAsync();

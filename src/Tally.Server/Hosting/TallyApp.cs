@@ -6,9 +6,10 @@ using Tally.Server.Errors;
 using Tally.Server.Features.Admin;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
-using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.PaymentMethods;
+using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.Quotas;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -86,6 +87,7 @@ public static class TallyApp
         app.MapF5Usage();
         app.MapPlanTransitions();
         app.MapPaymentMethods();
+        app.MapSubscriptions();
         return app;
     }
 }

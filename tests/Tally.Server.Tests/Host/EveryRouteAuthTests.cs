@@ -63,6 +63,10 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/billing/payment_method/pm/secondary" },
         { "POST", "/api/web/namespaces/system/billing/payment_method/pm/swap-primary" },
         { "GET", "/api/admin/tenants/{tenant}/payment_methods" },
+        { "GET", "/api/web/namespaces/system/subscriptions/custom_list" },
+        { "POST", "/api/web/namespaces/system/addon/subscribe" },
+        { "POST", "/api/web/namespaces/system/addon/unsubscribe" },
+        { "GET", "/api/admin/tenants/{tenant}/subscriptions" },
     };
 
     [Fact]

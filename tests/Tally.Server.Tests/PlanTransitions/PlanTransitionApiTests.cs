@@ -22,7 +22,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var free = await NewPlanAsync(op, flat: "0.00");
         var team = await NewPlanAsync(op, required: [PaymentToken, DomainField, Contacts]);
         var (tenant, admin) = await NewTenantAsync(fx, free);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         var started = await InitiateOkAsync(admin, team, new { payment_provider_token = "tok_visa", domain = "shop.example.com", billing_address = Address });
         var id = (string)started["id"]!;
@@ -48,7 +48,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         using var op = fx.Operator();
         var team = await NewPlanAsync(op);
         var (tenant, admin) = await NewTenantAsync(fx);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         var id = (string)(await InitiateOkAsync(admin, team))["id"]!;
 
@@ -64,7 +64,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var free = await NewPlanAsync(op, flat: "0.00");
         var org = await NewPlanAsync(op, flat: "499.00", manual: true, required: [PaymentToken]);
         var (tenant, admin) = await NewTenantAsync(fx, free);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         var started = await InitiateOkAsync(admin, org, new { payment_provider_token = "tok_mastercard" });
         var id = (string)started["id"]!;
@@ -93,7 +93,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         using var op = fx.Operator();
         var support = await NewPlanAsync(op, method: "TRANSITION_METHOD_SUPPORT");
         var (_, admin) = await NewTenantAsync(fx);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         var started = await InitiateOkAsync(admin, support, new { create_support_ticket = true, support_ticket_info = "please" });
 
@@ -108,7 +108,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var free = await NewPlanAsync(op, flat: "0.00");
         var org = await NewPlanAsync(op, flat: "499.00", manual: true);
         var (tenant, admin) = await NewTenantAsync(fx, free);
-        using var _ = admin;
+        using var disposeAdmin = admin;
         var id = (string)(await InitiateOkAsync(admin, org))["id"]!;
 
         var rejected = await op.PostAsJsonAsync($"/api/admin/plan_transitions/{id}/reject", new { reason = "no credit check" });
@@ -127,7 +127,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var free = await NewPlanAsync(op, flat: "0.00");
         var team = await NewPlanAsync(op, required: [PaymentToken]);
         var (tenant, admin) = await NewTenantAsync(fx, free);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         foreach (var (token, reason) in new[] { ("tok_chargeDeclined", "card_declined"), ("tok_chargeDeclinedInsufficientFunds", "insufficient_funds"), ("tok_chargeDeclinedExpiredCard", "expired_card") })
         {
@@ -148,7 +148,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var team = await NewPlanAsync(op, flat: "99.00");
         var free = await NewPlanAsync(op, flat: "0.00");
         var (tenant, admin) = await NewTenantAsync(fx, team);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         var id = (string)(await InitiateOkAsync(admin, free))["id"]!;
 
@@ -165,12 +165,15 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
     {
         using var op = fx.Operator();
         var extra = await NewAddOnAsync(op);
-        var old = await NewAddOnAsync(op);
+        const string old = "f5xc_waap_standard"; // the F5 add-on routes take only F5's keys
+        var put = await op.PutAsync($"/api/admin/addons/{old}", TallyFixture.Json("""{"display_name":"WAAP Standard","currency":"USD","monthly_price":"20.00"}"""));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         var free = await NewPlanAsync(op, flat: "0.00", allowed: [old]);
         var team = await NewPlanAsync(op, allowed: [extra, old]);
         var (tenant, admin) = await NewTenantAsync(fx, free);
-        using var _ = admin;
-        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/web/namespaces/system/addon/subscribe", TallyFixture.Json($$"""{"{{old}}":{}}"""))).StatusCode);
+        using var disposeAdmin = admin;
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/web/namespaces/system/addon/subscribe", TallyFixture.Json("{\"" + old + "\":{}}"))).StatusCode);
+        fx.Clock.Advance(TimeSpan.FromHours(1)); // a subscription ended at the instant it started would leave no row
 
         var id = (string)(await InitiateOkAsync(admin, team, new { subscribe_addon_services = new[] { extra }, unsubscribe_addon_services = new[] { old } }))["id"]!;
 
@@ -188,7 +191,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var team = await NewPlanAsync(op);
         var org = await NewPlanAsync(op, flat: "499.00", manual: true);
         var (_, admin) = await NewTenantAsync(fx, team);
-        using var _ = admin;
+        using var disposeAdmin = admin;
         await InitiateOkAsync(admin, org);
 
         Assert.Equal(HttpStatusCode.Conflict, (await InitiateAsync(admin, org)).StatusCode);
@@ -201,7 +204,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         using var op = fx.Operator();
         var team = await NewPlanAsync(op, required: [PaymentToken, DomainField, Contacts]);
         var (tenant, admin) = await NewTenantAsync(fx);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         await AssertBadRequestAsync(await InitiateAsync(admin, team, new { domain = "shop.example.com", billing_address = Address }), "payload.payment_provider_token");
         await AssertBadRequestAsync(await InitiateAsync(admin, team, new { payment_provider_token = "tok_visa", billing_address = Address }), "payload.domain");
@@ -221,7 +224,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var team = await NewPlanAsync(op, allowed: [offered]);
         var other = await NewAddOnAsync(op);
         var (_, admin) = await NewTenantAsync(fx);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         await AssertBadRequestAsync(await admin.PostAsJsonAsync("/api/web/namespaces/default/billing/plan_transition", new { new_plan = team }), "namespace");
         await AssertBadRequestAsync(await admin.PostAsJsonAsync(InitiatePath, new { @namespace = "shared", new_plan = team }), "namespace");
@@ -233,7 +236,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         await AssertBadRequestAsync(await InitiateAsync(admin, team, new { subscribe_addon_services = new[] { offered }, unsubscribe_addon_services = new[] { offered } }), "payload.subscribe_addon_services[0]");
         await AssertBadRequestAsync(await InitiateAsync(admin, team, new { deletion_reason = "REASON_BORED" }), "payload.deletion_reason");
         await AssertBadRequestAsync(await InitiateAsync(admin, team, new { billing_address = new { contact_type = "HOME" } }), "payload.billing_address.contact_type");
-        var unknownField = await admin.PostAsync(InitiatePath, TallyFixture.Json($$"""{"namespace":"system","new_plan":"{{team}}","payload":{"coupon":"x"}}"""));
+        var unknownField = await admin.PostAsync(InitiatePath, TallyFixture.Json("{\"namespace\":\"system\",\"new_plan\":\"" + team + "\",\"payload\":{\"coupon\":\"x\"}}"));
         Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync(InitiatePath, TallyFixture.Json("{"))).StatusCode);
         await AssertBadRequestAsync(await admin.PostAsync(InitiatePath, TallyFixture.Json("")), "body");
@@ -245,7 +248,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         using var op = fx.Operator();
         var team = await NewPlanAsync(op, required: [PaymentToken]);
         var (tenant, admin) = await NewTenantAsync(fx);
-        using var _ = admin;
+        using var disposeAdmin = admin;
 
         var response = await InitiateAsync(admin, team, new { payment_provider_token = "4242 4242 4242 4242" });
 
@@ -282,8 +285,8 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         var org = await NewPlanAsync(op, flat: "499.00", manual: true);
         var (tenant, admin) = await NewTenantAsync(fx, free);
         var (_, stranger) = await NewTenantAsync(fx, free);
-        using var _ = admin;
-        using var __ = stranger;
+        using var disposeAdmin = admin;
+        using var disposeStranger = stranger;
         var id = (string)(await InitiateOkAsync(admin, org))["id"]!;
 
         Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PostAsync($"/api/admin/plan_transitions/{id}/approve", null)).StatusCode);
@@ -325,7 +328,7 @@ public abstract class PlanTransitionApiTests(TallyFixture fx)
         using var op = fx.Operator();
         var org = await NewPlanAsync(op, flat: "499.00", manual: true);
         var (_, admin) = await NewTenantAsync(fx);
-        using var _ = admin;
+        using var disposeAdmin = admin;
         var id = (string)(await InitiateOkAsync(admin, org))["id"]!;
         var (_, viewerSecret) = await fx.CreateTokenAsync(null, "viewer");
         using var viewer = fx.Client(viewerSecret);

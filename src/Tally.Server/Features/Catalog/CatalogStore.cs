@@ -132,8 +132,9 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
         }, planChanged: true, ct);
 
     /// <summary>
-    /// Puts <paramref name="tenantId"/> on <paramref name="planName"/> from <paramref name="now"/>. Assigning the plan the
-    /// tenant is already on changes nothing. Returns null when the tenant does not exist; throws
+    /// Puts <paramref name="tenantId"/> on <paramref name="planName"/> from <paramref name="now"/> through
+    /// <see cref="PlanSubscriptions.SwitchAsync"/> (the plan's trial, once per tenant and plan; add-ons the plan does not
+    /// allow end). Assigning the plan the tenant is already on changes nothing. Returns null when the tenant does not exist; throws
     /// <see cref="RequestValidationException"/> (field <c>plan</c>) for an unknown plan or one in another currency.
     /// </summary>
     public async Task<TenantPlanResponse?> AssignPlanAsync(string tenantId, string planName, DateTimeOffset now, CancellationToken ct)
@@ -148,7 +149,8 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
 
             var row = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Name == planName, ct)
                 ?? throw new RequestValidationException("plan", $"Plan '{CatalogMapping.Cut(planName)}' does not exist in the catalog.");
-            var currency = CatalogService.Read<PlanBody>(row.DefinitionJson).Currency;
+            var body = CatalogService.Read<PlanBody>(row.DefinitionJson);
+            var currency = body.Currency;
             if (currency != tenant.Currency)
             {
                 throw new RequestValidationException("plan", $"Plan '{planName}' is priced in {currency}, but tenant '{tenantId}' is billed in {tenant.Currency}.");
@@ -165,7 +167,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
                 return new TenantPlanResponse(tenantId, planName, current.StartsAt);
             }
 
-            var created = await PlanSubscriptions.SwitchAsync(db, tenantId, planName, now, now, trialEndsAt: null, ct);
+            var created = await PlanSubscriptions.SwitchAsync(db, tenantId, CatalogMapping.ToPlan(planName, body), now, now, ct);
             tenant.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
             return new TenantPlanResponse(tenantId, planName, created.StartsAt);

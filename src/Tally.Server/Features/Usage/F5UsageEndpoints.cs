@@ -12,6 +12,7 @@ using Tally.Server.Auth;
 using Tally.Server.Errors;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Quotas;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Hosting;
 using Tally.Storage;
 using Tally.Storage.Entities;
@@ -80,8 +81,9 @@ public static class F5UsageEndpoints
 
         var rating = await RatingContextAsync(tenant, catalog, ct);
         var usage = await queries.ByMetricAsync(tenant.TenantId, Narrow(ns), UsageQueries.CeilingHour(from), UsageQueries.CeilingHour(to), ct);
+        var locale = CatalogLocales.Negotiate(request);
         var lines = UsageStatement.Rate(
-            rating.Plan, rating.Currency, rating.Metrics, Metered(usage), includeFixed: ns == NamespaceRow.System && rating.Plan is not null, CatalogLocales.Negotiate(request));
+            rating.Plan, rating.Currency, rating.Metrics, Metered(usage), includeFixed: ns == NamespaceRow.System && rating.Plan is not null, locale);
         var items = lines.Select(l => new F5CalculatedUsageItem(
             l.UsageType,
             l.Metric is null ? [] : [l.Metric],
@@ -95,7 +97,30 @@ public static class F5UsageEndpoints
             F5UsageFormat.Instant(to),
             l.Fixed,
             l.HasData ? "STATUS_ACTIVE" : "STATUS_NO_DATA")).ToList();
-        var total = Money.Sum(lines.Select(l => l.Amount), rating.Currency);
+
+        // Add-on fees (system only, like the plan fee): each subscription overlapping [from, to), prorated to its part of the period.
+        IReadOnlyList<AddOnFee> fees = [];
+        if (ns == NamespaceRow.System)
+        {
+            await using var db = database.CreateContext();
+            var subscriptions = await AddOnSubscriptions.OverlappingAsync(db, tenant.TenantId, from, to, ct);
+            fees = AddOnFees.In(subscriptions, period, await catalog.GetSnapshotAsync(ct), rating.Currency);
+        }
+
+        items.InsertRange(lines.Count(l => l.Fixed), fees.Select(f => new F5CalculatedUsageItem(
+            f.AddOn.DisplayNameFor(locale),
+            [],
+            (double)Math.Round(f.Fraction, 6, MidpointRounding.AwayFromZero),
+            "month",
+            "1",
+            "month",
+            F5UsageFormat.Whole(f.Amount.ToHundredths()),
+            f.Amount.Currency.Code,
+            F5UsageFormat.Instant(f.From),
+            F5UsageFormat.Instant(f.To),
+            true,
+            "STATUS_ACTIVE")));
+        var total = Money.Sum(lines.Select(l => l.Amount).Concat(fees.Select(f => f.Amount)), rating.Currency);
         return TypedResults.Ok(new F5CurrentUsageResponse(items, F5UsageFormat.Whole(total.ToHundredths()), "0", []));
     }
 
@@ -111,8 +136,9 @@ public static class F5UsageEndpoints
         }
 
         var rating = await RatingContextAsync(tenant!, catalog, ct);
+        var now = clock.GetUtcNow();
         var periods = new BillingPeriod[Months];
-        periods[^1] = BillingPeriod.Containing(clock.GetUtcNow(), TimeZones.Require(tenant!.TimeZone));
+        periods[^1] = BillingPeriod.Containing(now, TimeZones.Require(tenant!.TimeZone));
         for (var i = Months - 2; i >= 0; i--)
         {
             periods[i] = periods[i + 1].Previous();
@@ -121,16 +147,32 @@ public static class F5UsageEndpoints
         // All 13 months in one statement (whole UTC days from the daily roll-ups, the edge hours from the hourly ones).
         var monthly = await queries.ByMetricRangesAsync(
             tenant.TenantId, Narrow(ns), [.. periods.Select(p => new HourRange(UsageQueries.CeilingHour(p.Start), UsageQueries.CeilingHour(p.End)))], ct);
+        // Plan history: each month is rated with the last plan subscription of the month that had begun by now.
+        var snapshot = await catalog.GetSnapshotAsync(ct);
+        List<PlanSubscriptionRow> plans;
+        List<AddOnSubscriptionRow> addOns;
+        await using (var db = database.CreateContext())
+        {
+            var first = periods[0].Start;
+            plans = await db.PlanSubscriptions.AsNoTracking()
+                .Where(p => p.TenantId == tenant.TenantId && (p.EndsAt == null || p.EndsAt > first)).ToListAsync(ct);
+            addOns = ns == NamespaceRow.System ? await AddOnSubscriptions.OverlappingAsync(db, tenant.TenantId, first, periods[^1].End, ct) : [];
+        }
+
         var items = new List<F5MonthlyUsageItem>(Months);
         for (var i = 0; i < Months; i++)
         {
             var period = periods[i];
             var usage = monthly[i];
-            var planApplies = rating.Plan is not null && rating.PlanEffectiveAt < period.End;
+            var subscription = plans
+                .Where(p => p.StartsAt < period.End && p.StartsAt <= now && (p.EndsAt is null || p.EndsAt > period.Start))
+                .MaxBy(p => p.StartsAt);
+            var plan = subscription is null ? null : snapshot.Plans.GetValueOrDefault(subscription.Plan)?.Definition;
+            var currency = plan?.Currency ?? rating.Currency;
             var lines = UsageStatement.Rate(
-                planApplies ? rating.Plan : null, rating.Currency, rating.Metrics, Metered(usage),
-                includeFixed: ns == NamespaceRow.System && planApplies, "en");
-            var total = Money.Sum(lines.Select(l => l.Amount), rating.Currency);
+                plan, currency, rating.Metrics, Metered(usage), includeFixed: ns == NamespaceRow.System && plan is not null, "en");
+            var fees = AddOnFees.In(addOns, period, snapshot, currency);
+            var total = Money.Sum(lines.Select(l => l.Amount).Concat(fees.Select(f => f.Amount)), currency);
             items.Add(new F5MonthlyUsageItem(
                 F5UsageFormat.Whole(total.ToHundredths()), total.Currency.Code, F5UsageFormat.Instant(period.Start), F5UsageFormat.Instant(period.End)));
         }
@@ -269,13 +311,13 @@ public static class F5UsageEndpoints
     private static string? Narrow(string ns) => ns == NamespaceRow.System ? null : ns;
 
     /// <summary>What rating a tenant's usage needs. <see cref="Currency"/>: the plan's, else the tenant's.</summary>
-    private sealed record RatingContext(PlanDefinition? Plan, DateTimeOffset PlanEffectiveAt, Currency Currency, IReadOnlyDictionary<string, MetricDefinition> Metrics);
+    private sealed record RatingContext(PlanDefinition? Plan, Currency Currency, IReadOnlyDictionary<string, MetricDefinition> Metrics);
 
     private static async Task<RatingContext> RatingContextAsync(TenantRow tenant, CatalogService catalog, CancellationToken ct)
     {
         var plan = await catalog.GetTenantPlanAsync(tenant.TenantId, ct);
         return new RatingContext(
-            plan?.Plan, plan?.EffectiveAt ?? DateTimeOffset.MaxValue, plan?.Plan.Currency ?? Currency.Of(tenant.Currency), await MetricsByNameAsync(catalog, ct));
+            plan?.Plan, plan?.Plan.Currency ?? Currency.Of(tenant.Currency), await MetricsByNameAsync(catalog, ct));
     }
 
     private static async Task<IReadOnlyDictionary<string, MetricDefinition>> MetricsByNameAsync(CatalogService catalog, CancellationToken ct) =>

@@ -103,53 +103,5 @@ public sealed record BillingPeriod
         string.Create(CultureInfo.InvariantCulture, $"{Year:D4}-{Month:D2} {Zone.Id} [{Start.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}, {End.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})");
 
     /// <summary>The first instant (offset zero) whose wall-clock time in <paramref name="zone"/> is at or after <paramref name="wall"/>.</summary>
-    private static DateTimeOffset StartOfLocalDay(DateTime wall, TimeZoneInfo zone)
-    {
-        // An instant showing `wall` lies within ±14 h of `wall` read as UTC. Try every offset the zone uses in that
-        // window (sampled hourly) and keep the earliest instant that really shows `wall`.
-        var wallAsUtc = new DateTimeOffset(wall, TimeSpan.Zero);
-        DateTimeOffset? earliest = null;
-        TimeSpan? lastOffset = null;
-        for (var hours = -15; hours <= 15; hours++)
-        {
-            var offset = zone.GetUtcOffset(wallAsUtc.AddHours(hours));
-            if (offset == lastOffset)
-            {
-                continue;
-            }
-
-            lastOffset = offset;
-            var candidate = wallAsUtc - offset;
-            if (WallClock(candidate, zone) == wall && (earliest is null || candidate < earliest))
-            {
-                earliest = candidate;
-            }
-        }
-
-        if (earliest is { } found)
-        {
-            return found;
-        }
-
-        // `wall` falls in a spring-forward gap: find the transition, the first instant showing a later wall time.
-        // Invariant: WallClock(low) < wall <= WallClock(high).
-        var low = wallAsUtc.AddHours(-15);
-        var high = wallAsUtc.AddHours(15);
-        while (high.Ticks - low.Ticks > 1)
-        {
-            var middle = low.AddTicks((high.Ticks - low.Ticks) / 2);
-            if (WallClock(middle, zone) >= wall)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle;
-            }
-        }
-
-        return high;
-    }
-
-    private static DateTime WallClock(DateTimeOffset instant, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(instant, zone).DateTime;
+    private static DateTimeOffset StartOfLocalDay(DateTime wall, TimeZoneInfo zone) => ZoneClock.FirstInstantAtOrAfter(wall, zone);
 }

@@ -95,20 +95,9 @@ public sealed class CatalogTests
         Assert.Equal(Money.Zero(Usd), plan.SetupFee);
         Assert.Equal("postpaid", plan.BillingMode);
         Assert.False(plan.HasTrial);
-        Assert.Null(plan.TrialEndsAt(DateTimeOffset.UnixEpoch));
         Assert.Same(QuotaSpec.Empty, plan.DefaultQuota);
         Assert.Equal(TransitionMethod.Unspecified, plan.TransitionFlow.Method);
         Assert.Empty(plan.Prices);
-    }
-
-    [Fact]
-    public void A_plan_trial_ends_after_its_period_in_its_unit()
-    {
-        var start = new DateTimeOffset(2026, 1, 31, 0, 0, 0, TimeSpan.Zero);
-
-        Assert.Equal(start.AddDays(14), Plan(trialPeriod: 14, trialUnit: PeriodUnit.Day).TrialEndsAt(start));
-        Assert.Equal(start.AddDays(14), Plan(trialPeriod: 2, trialUnit: PeriodUnit.Week).TrialEndsAt(start));
-        Assert.Equal(new DateTimeOffset(2026, 2, 28, 0, 0, 0, TimeSpan.Zero), Plan(trialPeriod: 1, trialUnit: PeriodUnit.Month).TrialEndsAt(start));
     }
 
     [Fact]

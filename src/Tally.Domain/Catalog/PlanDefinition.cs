@@ -211,17 +211,6 @@ public sealed class PlanDefinition
     /// <summary>The price of <paramref name="metric"/> in this plan, or null when the plan does not price it.</summary>
     public MetricPrice? PriceOf(string metric) => Prices.FirstOrDefault(p => p.Metric == metric);
 
-    /// <summary>When a trial that starts at <paramref name="start"/> ends (exclusive), or null without a trial.</summary>
-    public DateTimeOffset? TrialEndsAt(DateTimeOffset start) => TrialPeriodUnit switch
-    {
-        _ when TrialPeriod == 0 => null,
-        PeriodUnit.Day => start.AddDays(TrialPeriod),
-        PeriodUnit.Week => start.AddDays(7 * TrialPeriod),
-        PeriodUnit.Month => start.AddMonths(TrialPeriod),
-        PeriodUnit.Year => start.AddYears(TrialPeriod),
-        _ => null,
-    };
-
     public override string ToString() => $"plan {Name} ({FlatPrice} per month, {BillingMode})";
 
     private static long Hundredths(Money amount)

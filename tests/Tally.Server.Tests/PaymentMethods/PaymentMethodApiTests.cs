@@ -242,13 +242,14 @@ public abstract class PaymentMethodApiTests(TallyFixture fx)
         Assert.Equal(2, (await ItemsAsync(admin, tenant)).Count);
 
         using var viewing = fx.Client(viewer);
-        Assert.Equal(2, (await ItemsAsync(viewing, tenant)).Count);
+        await AssertProblemAsync(await viewing.GetAsync(ListUrl(tenant)), HttpStatusCode.Forbidden);
         using var op = fx.Operator();
         Assert.Equal(2, (await ItemsAsync(op, tenant)).Count);
         using var billing = fx.Client(billingMember);
         await ChangeAsync(billing, other, "swap-primary");
         await CreateAsync(billing, "tok_mastercard");
-        Assert.Equal(3, (await ItemsAsync(billing, tenant)).Count);
+        await AssertProblemAsync(await billing.GetAsync(ListUrl(tenant)), HttpStatusCode.Forbidden);
+        Assert.Equal(3, (await ItemsAsync(admin, tenant)).Count);
         Assert.NotEqual(before, await RolesAsync(admin, tenant, new Dictionary<string, string>()));
     }
 

@@ -144,6 +144,11 @@ public static class PaymentMethodEndpoints
             return denied;
         }
 
+        if (!caller.Grant.IsOperator && !caller.Grant.IsAdmin)
+        {
+            return Problems.Forbidden($"Only operator tokens and tenant admin tokens may list payment methods; this is a tenant {caller.Grant.Role.ToWire()} token.");
+        }
+
         var rows = await PaymentMethodService.ListAsync(db, tenant, ct);
         return TypedResults.Ok(new PaymentMethodListResponse([.. rows.Select(r => new PaymentMethodItem(
             r.Name, PaymentMethodRoleNames.ParseStorage(r.Role).ToWire(), r.Brand, r.Last4, r.ExpMonth, r.ExpYear, PaymentMethodService.ReadContact(r.ContactJson)))]));

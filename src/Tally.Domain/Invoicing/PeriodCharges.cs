@@ -1,0 +1,228 @@
+using System.Globalization;
+using Tally.Domain.Catalog;
+using Tally.Domain.Rating;
+using Tally.Domain.Subscriptions;
+
+namespace Tally.Domain.Invoicing;
+
+/// <summary>
+/// A plan subscription as the billing calculator sees it: <c>[Start, End)</c> (End null = open-ended), UTC; the trial
+/// runs from Start to <see cref="TrialEndsAt"/> (null = no trial; see <see cref="Trial.EndsAt(PlanDefinition, DateTimeOffset, TimeZoneInfo)"/>);
+/// <see cref="SetupFeeBilled"/> when an earlier invoice already carries its setup fee.
+/// Throws <see cref="DomainValidationException"/>: "subscription_id" when blank, "ends_at" when End is before Start.
+/// </summary>
+public sealed record BilledPlanSubscription
+{
+    public BilledPlanSubscription(string subscriptionId, PlanDefinition plan, DateTimeOffset start, DateTimeOffset? end, DateTimeOffset? trialEndsAt, bool setupFeeBilled)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        SubscriptionId = string.IsNullOrWhiteSpace(subscriptionId) ? throw new DomainValidationException("subscription_id", "subscription_id is required.") : subscriptionId;
+        if (end < start)
+        {
+            throw new DomainValidationException("ends_at", $"A subscription cannot end ({end:O}) before it starts ({start:O}).");
+        }
+
+        Plan = plan;
+        Start = start.ToUniversalTime();
+        End = end?.ToUniversalTime();
+        TrialEndsAt = trialEndsAt?.ToUniversalTime();
+        SetupFeeBilled = setupFeeBilled;
+    }
+
+    public string SubscriptionId { get; }
+
+    public PlanDefinition Plan { get; }
+
+    public DateTimeOffset Start { get; }
+
+    public DateTimeOffset? End { get; }
+
+    public DateTimeOffset? TrialEndsAt { get; }
+
+    public bool SetupFeeBilled { get; }
+}
+
+/// <summary>
+/// An add-on subscription as the billing calculator sees it: <c>[Start, End)</c> (End null = open-ended), UTC.
+/// Throws <see cref="DomainValidationException"/>: "subscription_id" when blank, "ends_at" when End is before Start.
+/// </summary>
+public sealed record BilledAddOnSubscription
+{
+    public BilledAddOnSubscription(string subscriptionId, AddOnDefinition addOn, DateTimeOffset start, DateTimeOffset? end)
+    {
+        ArgumentNullException.ThrowIfNull(addOn);
+        SubscriptionId = string.IsNullOrWhiteSpace(subscriptionId) ? throw new DomainValidationException("subscription_id", "subscription_id is required.") : subscriptionId;
+        if (end < start)
+        {
+            throw new DomainValidationException("ends_at", $"A subscription cannot end ({end:O}) before it starts ({start:O}).");
+        }
+
+        AddOn = addOn;
+        Start = start.ToUniversalTime();
+        End = end?.ToUniversalTime();
+    }
+
+    public string SubscriptionId { get; }
+
+    public AddOnDefinition AddOn { get; }
+
+    public DateTimeOffset Start { get; }
+
+    public DateTimeOffset? End { get; }
+}
+
+/// <summary>
+/// One metric's usage in the period, rated (<see cref="Rater.Rate"/>): <see cref="Metric"/> the usage type,
+/// <see cref="DisplayName"/> the line's name.
+/// </summary>
+public sealed record RatedMetric(string Metric, string DisplayName, RatedUsage Usage);
+
+/// <summary>The billing calculator: the line items one billing period owes. Pure.</summary>
+public static class PeriodCharges
+{
+    /// <summary>
+    /// The line items of <paramref name="period"/> (a calendar month in the tenant's zone), in this order:
+    /// <list type="number">
+    /// <item>per plan subscription (by start, then id): the fixed fee <c>Fixed fee ('{plan title}')</c>, the plan's
+    /// flat price prorated by <see cref="Proration.Share"/> (ticks) to the billable part of the period, i.e.
+    /// [max(period start, subscription start, trial end), min(period end, subscription end)); quantity = that share of
+    /// the period (6 decimals); key <c>plan:{id}:{yyyy-MM}</c>. Then, when the setup fee is not yet billed, is positive
+    /// and the billable part is not empty (the first period with time after the trial, or at once without one), the
+    /// setup fee <c>Setup fee ('{plan title}')</c>, quantity 1, over the same part, key <c>setup:{id}</c>.</item>
+    /// <item>per add-on subscription (by start, then id): <c>Add-on fee ('{display name}')</c>, the monthly price
+    /// prorated to the part of the period it covers, key <c>addon:{id}:{yyyy-MM}</c>.</item>
+    /// <item>per metric with a non-zero amount (by amount descending, then metric ordinal, as 3scale sorts by cost):
+    /// a <see cref="LineItemKind.VariableCost"/> line named by its display name, quantity = the aggregated usage, over
+    /// the whole period, key <c>usage:{metric}:{yyyy-MM}</c>.</item>
+    /// </list>
+    /// Fixed lines whose amount rounds to zero (free plans, a few seconds of a cheap plan) are left out. Descriptions
+    /// give the part as local wall-clock times of the period's zone. Plan texts are in <paramref name="locale"/> where
+    /// the catalog has them. Throws <see cref="DomainValidationException"/>: field "currency" when a plan, add-on or
+    /// rated amount is not in <paramref name="currency"/> (fields "plans[i].plan.currency", "add_ons[i].add_on.currency",
+    /// "usage[i].amount"); "usage[i].metric" for a metric listed twice.
+    /// </summary>
+    public static IReadOnlyList<LineItem> For(
+        BillingPeriod period,
+        Currency currency,
+        IReadOnlyList<BilledPlanSubscription> plans,
+        IReadOnlyList<BilledAddOnSubscription> addOns,
+        IReadOnlyList<RatedMetric> usage,
+        string locale = "en")
+    {
+        ArgumentNullException.ThrowIfNull(period);
+        ArgumentNullException.ThrowIfNull(currency);
+        ArgumentNullException.ThrowIfNull(plans);
+        ArgumentNullException.ThrowIfNull(addOns);
+        ArgumentNullException.ThrowIfNull(usage);
+        var lines = new List<LineItem>();
+
+        for (var i = 0; i < plans.Count; i++)
+        {
+            RequireCurrency(plans[i].Plan.Currency, currency, $"plans[{i}].plan.currency");
+        }
+
+        foreach (var subscription in plans.OrderBy(p => p.Start).ThenBy(p => p.SubscriptionId, StringComparer.Ordinal))
+        {
+            var from = Max(period.Start, subscription.Start);
+            if (subscription.TrialEndsAt is { } trialEnd)
+            {
+                from = Max(from, trialEnd);
+            }
+
+            var to = Min(period.End, subscription.End ?? DateTimeOffset.MaxValue);
+            if (to <= from)
+            {
+                continue;
+            }
+
+            var plan = subscription.Plan;
+            var title = plan.TitleFor(locale);
+            var description = Describe(period, from, to);
+            var fee = Proration.Share(plan.FlatPrice, period, from, to);
+            if (fee.Minor != 0)
+            {
+                lines.Add(new LineItem(
+                    LineItemKind.PlanCost, $"Fixed fee ('{title}')", description, Share(period, from, to), fee, from, to,
+                    SourceKeys.Plan(subscription.SubscriptionId, period)));
+            }
+
+            if (!subscription.SetupFeeBilled && plan.SetupFee.Minor > 0)
+            {
+                lines.Add(new LineItem(
+                    LineItemKind.PlanCost, $"Setup fee ('{title}')", description, 1m, plan.SetupFee, from, to,
+                    SourceKeys.Setup(subscription.SubscriptionId)));
+            }
+        }
+
+        for (var i = 0; i < addOns.Count; i++)
+        {
+            RequireCurrency(addOns[i].AddOn.Currency, currency, $"add_ons[{i}].add_on.currency");
+        }
+
+        foreach (var subscription in addOns.OrderBy(a => a.Start).ThenBy(a => a.SubscriptionId, StringComparer.Ordinal))
+        {
+            var from = Max(period.Start, subscription.Start);
+            var to = Min(period.End, subscription.End ?? DateTimeOffset.MaxValue);
+            if (to <= from)
+            {
+                continue;
+            }
+
+            var fee = Proration.Share(subscription.AddOn.MonthlyPrice, period, from, to);
+            if (fee.Minor != 0)
+            {
+                lines.Add(new LineItem(
+                    LineItemKind.PlanCost, $"Add-on fee ('{subscription.AddOn.DisplayNameFor(locale)}')", Describe(period, from, to),
+                    Share(period, from, to), fee, from, to, SourceKeys.AddOn(subscription.SubscriptionId, period)));
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < usage.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(usage[i]);
+            RequireCurrency(usage[i].Usage.Amount.Currency, currency, $"usage[{i}].amount");
+            if (!seen.Add(usage[i].Metric))
+            {
+                throw new DomainValidationException($"usage[{i}].metric", $"usage[{i}].metric: metric '{usage[i].Metric}' is listed twice.");
+            }
+        }
+
+        var usageDescription = Describe(period, period.Start, period.End);
+        foreach (var metric in usage
+                     .Where(u => u.Usage.Amount.Minor != 0)
+                     .OrderByDescending(u => u.Usage.Amount.Minor)
+                     .ThenBy(u => u.Metric, StringComparer.Ordinal))
+        {
+            lines.Add(new LineItem(
+                LineItemKind.VariableCost, metric.DisplayName, usageDescription, metric.Usage.Quantity, metric.Usage.Amount,
+                period.Start, period.End, SourceKeys.Usage(metric.Metric, period), metric.Metric));
+        }
+
+        return lines;
+    }
+
+    /// <summary>"2026-11-05 00:00:00 – 2026-12-01 00:00:00 (Asia/Tokyo)": the part as local wall-clock times, end exclusive.</summary>
+    public static string Describe(BillingPeriod period, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(period);
+        var zone = period.Zone;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{TimeZoneInfo.ConvertTime(from, zone):yyyy-MM-dd HH:mm:ss} – {TimeZoneInfo.ConvertTime(to, zone):yyyy-MM-dd HH:mm:ss} ({zone.Id})");
+    }
+
+    private static decimal Share(BillingPeriod period, DateTimeOffset from, DateTimeOffset to) =>
+        decimal.Round(Proration.Fraction(period, from, to), 6, MidpointRounding.AwayFromZero);
+
+    private static void RequireCurrency(Currency? actual, Currency expected, string field)
+    {
+        if (actual is null || !actual.Equals(expected))
+        {
+            throw new DomainValidationException(field, $"{field} is {actual?.Code ?? "missing"}, but the tenant is billed in {expected.Code}.");
+        }
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

@@ -312,3 +312,72 @@ public sealed class PeriodChargesPropertyTests
             return split.PriceMinor == 0 ? lines.Count == 0 : lines.Count == 1 && lines[0].Amount.Minor == split.PriceMinor;
         });
 }
+
+public sealed class LateUsageTests
+{
+    private static readonly Currency Usd = Currency.Of("USD");
+    private static readonly BillingPeriod November = BillingPeriod.Of(2026, 11, TimeZones.Require("UTC"));
+    private static readonly DateTimeOffset InvoicedAt = new(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);
+
+    private static readonly MetricPrice Graduated = MetricPrice.Graduated("requests", [new PriceTier(100, 0.02m), new PriceTier(null, 0.01m)]);
+
+    private static RatedMetric Rated(decimal quantity) => new("requests", "API requests", Rater.Rate(Graduated, quantity, 1m, Usd));
+
+    [Fact]
+    public void Late_usage_bills_the_difference_of_the_periods_whole_usage_rated_again()
+    {
+        // Invoiced: 80 requests = 1.60. Now 130: 100 × 0.02 + 30 × 0.01 = 2.30, so the late line is 0.70
+        // (not 50 × 0.02 = 1.00, which rating the late events alone would give).
+        var billed = Rated(80m).Usage;
+        var line = PeriodCharges.LateUsage(November, Rated(130m), billed.Quantity, billed.Amount, InvoicedAt);
+        Assert.NotNull(line);
+        Assert.Equal(new Money(70, Usd), line.Amount);
+        Assert.Equal(50m, line.Quantity);
+        Assert.Equal(LineItemKind.VariableCost, line.Kind);
+        Assert.Equal("API requests (late usage, 2026-11)", line.Name);
+        Assert.Equal("late:requests:2026-11:20261202T0800000000000Z", line.SourceKey);
+        Assert.Equal((November.Start, November.End), (line.PeriodStart, line.PeriodEnd));
+        Assert.Equal("requests", line.Metric);
+    }
+
+    [Fact]
+    public void No_late_line_when_the_new_events_change_nothing()
+    {
+        var billed = Rated(80m).Usage;
+        Assert.Null(PeriodCharges.LateUsage(November, Rated(80m), billed.Quantity, billed.Amount, InvoicedAt));
+    }
+
+    [Fact]
+    public void Usage_that_shrank_or_an_amount_in_another_currency_is_refused()
+    {
+        var billed = Rated(80m).Usage;
+        Assert.Equal("quantity", Assert.Throws<DomainValidationException>(() =>
+            PeriodCharges.LateUsage(November, Rated(79m), billed.Quantity, billed.Amount, InvoicedAt)).Field);
+        Assert.Equal("amount", Assert.Throws<DomainValidationException>(() =>
+            PeriodCharges.LateUsage(November, Rated(90m), billed.Quantity, new Money(160, Currency.Of("EUR")), InvoicedAt)).Field);
+    }
+
+    [Property(MaxTest = 300)]
+    public Property The_usage_line_and_its_late_lines_always_sum_to_the_rating_of_all_the_usage() =>
+        Prop.ForAll(Gen.ArrayOf(Gen.Choose(0, 5_000), 4).ToArbitrary(), arrivals =>
+        {
+            // The first batch is invoiced with the period, each later one arrives before the next invoice.
+            var quantity = (decimal)arrivals[0];
+            var first = Rated(quantity).Usage;
+            var billedQuantity = first.Quantity;
+            var billedAmount = first.Amount;
+            for (var i = 1; i < arrivals.Length; i++)
+            {
+                quantity += arrivals[i];
+                var late = PeriodCharges.LateUsage(November, Rated(quantity), billedQuantity, billedAmount, InvoicedAt.AddMonths(i));
+                if (late is not null)
+                {
+                    billedQuantity += late.Quantity;
+                    billedAmount += late.Amount;
+                }
+            }
+
+            var all = Rated(quantity).Usage;
+            return billedAmount == all.Amount && billedQuantity <= all.Quantity;
+        });
+}

@@ -202,6 +202,43 @@ public static class PeriodCharges
         return lines;
     }
 
+    /// <summary>
+    /// The late-usage line for one metric of <paramref name="usagePeriod"/>, a period already invoiced, billed on the
+    /// invoice made at <paramref name="invoicedAt"/>: <paramref name="ratedNow"/> is the metric's usage of that period
+    /// rated again with every event known now; <paramref name="billedQuantity"/> and <paramref name="billedAmount"/> are
+    /// what the period's usage line and earlier late lines of the metric already billed (quantity and amount summed).
+    /// The line bills the difference: amount = rated now − billed (so tiers apply to the period's whole usage and the
+    /// lines of a metric and period always sum to its rating), quantity = quantity now − billed. Null when the amount
+    /// difference is zero. A <see cref="LineItemKind.VariableCost"/> line named "{display name} (late usage, yyyy-MM)",
+    /// over the usage period, key <c>late:{metric}:{yyyy-MM}:{invoicedAt}</c>. Throws
+    /// <see cref="DomainValidationException"/>: field "quantity" when the quantity now is below the billed one (usage
+    /// never shrinks), "amount" when the currencies differ.
+    /// </summary>
+    public static LineItem? LateUsage(BillingPeriod usagePeriod, RatedMetric ratedNow, decimal billedQuantity, Money billedAmount, DateTimeOffset invoicedAt)
+    {
+        ArgumentNullException.ThrowIfNull(usagePeriod);
+        ArgumentNullException.ThrowIfNull(ratedNow);
+        var now = ratedNow.Usage;
+        if (now.Quantity < billedQuantity)
+        {
+            throw new DomainValidationException("quantity", string.Create(CultureInfo.InvariantCulture,
+                $"The usage of {ratedNow.Metric} in {SourceKeys.Month(usagePeriod)} is {now.Quantity} now, less than the {billedQuantity} already billed."));
+        }
+
+        if (billedAmount.Currency is null || !billedAmount.Currency.Equals(now.Amount.Currency))
+        {
+            throw new DomainValidationException("amount", $"The billed amount is in {billedAmount.Currency?.Code ?? "no currency"}, the rated usage in {now.Amount.Currency?.Code ?? "no currency"}.");
+        }
+
+        var difference = now.Amount - billedAmount;
+        return difference.Minor == 0
+            ? null
+            : new LineItem(
+                LineItemKind.VariableCost, $"{ratedNow.DisplayName} (late usage, {SourceKeys.Month(usagePeriod)})",
+                Describe(usagePeriod, usagePeriod.Start, usagePeriod.End), now.Quantity - billedQuantity, difference,
+                usagePeriod.Start, usagePeriod.End, SourceKeys.Late(ratedNow.Metric, usagePeriod, invoicedAt), ratedNow.Metric);
+    }
+
     /// <summary>"2026-11-05 00:00:00 – 2026-12-01 00:00:00 (Asia/Tokyo)": the part as local wall-clock times, end exclusive.</summary>
     public static string Describe(BillingPeriod period, DateTimeOffset from, DateTimeOffset to)
     {

@@ -381,3 +381,66 @@ public sealed class LateUsageTests
             return billedAmount == all.Amount && billedQuantity <= all.Quantity;
         });
 }
+
+public sealed class PlanChangeAdjustmentTests
+{
+    private static readonly Currency Usd = Currency.Of("USD");
+    private static readonly BillingPeriod November = BillingPeriod.Of(2026, 11, TimeZones.Require("UTC"));
+    private static readonly DateTimeOffset InvoicedAt = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Change = new(2026, 11, 16, 12, 0, 0, TimeSpan.Zero);
+    private static readonly PlanDefinition Team = new("team", "Team", Usd, PlanType.Team, flatPrice: new Money(3000, Usd), billingMode: BillingMode.Prepaid);
+    private static readonly PlanDefinition Business = new("business", "Business", Usd, PlanType.Team, flatPrice: new Money(10000, Usd), billingMode: BillingMode.Prepaid);
+
+    [Fact]
+    public void A_prepaid_upgrade_refunds_the_unused_part_of_the_old_plan_and_bills_the_new_one_for_the_rest()
+    {
+        // Billed in advance: Team 30.00 for November. Upgrade at Nov 16 12:00: Team is due 15.50, so −14.50;
+        // Business for 14.5 days = 48.33. Net 63.83, what postpaid billing gives for the same month.
+        var old = new BilledPlanSubscription("s1", Team, November.Start, Change, null, true);
+        var refund = PeriodCharges.PlanChangeAdjustment(November, old, new Money(3000, Usd), InvoicedAt);
+        Assert.NotNull(refund);
+        Assert.Equal("Refund ('Team')", refund.Name);
+        Assert.Equal(new Money(-1450, Usd), refund.Amount);
+        Assert.Equal((Change, November.End), (refund.PeriodStart, refund.PeriodEnd));
+        Assert.Equal("refund:s1:2026-11:20261201T0800000000000Z", refund.SourceKey);
+        Assert.Equal(LineItemKind.PlanCost, refund.Kind);
+
+        var lines = PeriodCharges.For(November, Usd, [old, new BilledPlanSubscription("s2", Business, Change, null, null, true)], [], []);
+        var billedNow = refund.Amount + lines.Single(l => l.SourceKey == "plan:s2:2026-11").Amount;
+        Assert.Equal(new Money(3000 - 1450 + 4833, Usd), new Money(3000, Usd) + billedNow);
+        Assert.Equal(Money.Sum(lines.Select(l => l.Amount), Usd), new Money(3000, Usd) + billedNow);
+    }
+
+    [Fact]
+    public void A_subscription_ended_before_the_period_refunds_all_that_was_billed()
+    {
+        var ended = new BilledPlanSubscription("s1", Team, November.Start.AddDays(-40), November.Start, null, true);
+        var refund = PeriodCharges.PlanChangeAdjustment(November, ended, new Money(3000, Usd), InvoicedAt);
+        Assert.Equal(new Money(-3000, Usd), refund!.Amount);
+        Assert.Equal(November.Start, refund.PeriodStart);
+    }
+
+    [Fact]
+    public void An_end_moved_later_bills_the_difference_and_no_change_gives_no_line()
+    {
+        var extended = new BilledPlanSubscription("s1", Team, November.Start, null, null, true);
+        var adjustment = PeriodCharges.PlanChangeAdjustment(November, extended, new Money(1550, Usd), InvoicedAt);
+        Assert.Equal("Fixed fee adjustment ('Team')", adjustment!.Name);
+        Assert.Equal(new Money(1450, Usd), adjustment.Amount);
+        Assert.Null(PeriodCharges.PlanChangeAdjustment(November, extended, new Money(3000, Usd), InvoicedAt));
+        Assert.Equal("amount", Assert.Throws<DomainValidationException>(() =>
+            PeriodCharges.PlanChangeAdjustment(November, extended, new Money(3000, Currency.Of("EUR")), InvoicedAt)).Field);
+    }
+
+    [Property(MaxTest = 300)]
+    public Property What_was_billed_plus_the_adjustment_is_the_fee_now_due() =>
+        Prop.ForAll(Gen.Choose(-5_000, 50_000).ToArbitrary(), Gen.Choose(0, 10_000).ToArbitrary(), (minutes, billedMinor) =>
+        {
+            var end = November.Start.AddMinutes(minutes);
+            var subscription = new BilledPlanSubscription("s1", Team, November.Start.AddDays(-10), end, null, true);
+            var billed = new Money(billedMinor, Usd);
+            var adjustment = PeriodCharges.PlanChangeAdjustment(November, subscription, billed, InvoicedAt);
+            var due = Money.Sum(PeriodCharges.For(November, Usd, [subscription], [], []).Select(l => l.Amount), Usd);
+            return billed + (adjustment?.Amount ?? Money.Zero(Usd)) == due;
+        });
+}

@@ -48,7 +48,9 @@ public static class LineItemKinds
 /// <c>setup:{subscriptionId}</c> (its setup fee, once ever), <c>addon:{addonSubscriptionId}:{yyyy-MM}</c> (an add-on
 /// fee), <c>usage:{metric}:{yyyy-MM}</c> (a metric's usage in the period), <c>late:{metric}:{yyyy-MM}:{invoicedAt}</c>
 /// (usage of the period that arrived after it was invoiced, <c>invoicedAt</c> the UTC instant of the invoice that
-/// bills it as <c>yyyyMMddTHHmmssfffffffZ</c>), <c>manual:{id}</c> (a line created through the API).
+/// bills it as <c>yyyyMMddTHHmmssfffffffZ</c>), <c>refund:{subscriptionId}:{yyyy-MM}:{invoicedAt}</c> (a correction of a
+/// fixed fee already billed for the period, e.g. the refund of a prepaid plan changed mid-period), <c>manual:{id}</c>
+/// (a line created through the API).
 /// </para>
 /// </summary>
 public sealed record LineItem
@@ -165,6 +167,10 @@ public static class SourceKeys
     /// <summary><c>late:{metric}:{yyyy-MM}:{invoicedAt as yyyyMMddTHHmmssfffffffZ}</c>: late usage of <paramref name="usagePeriod"/> billed on the invoice made at <paramref name="invoicedAt"/>.</summary>
     public static string Late(string metric, BillingPeriod usagePeriod, DateTimeOffset invoicedAt) =>
         string.Create(CultureInfo.InvariantCulture, $"late:{Require(metric)}:{Month(usagePeriod)}:{invoicedAt.UtcDateTime:yyyyMMdd'T'HHmmssfffffff'Z'}");
+
+    /// <summary><c>refund:{subscriptionId}:{yyyy-MM}:{invoicedAt as yyyyMMddTHHmmssfffffffZ}</c>: a correction of the fixed fee of <paramref name="period"/> on the invoice made at <paramref name="invoicedAt"/>.</summary>
+    public static string Refund(string subscriptionId, BillingPeriod period, DateTimeOffset invoicedAt) =>
+        string.Create(CultureInfo.InvariantCulture, $"refund:{Require(subscriptionId)}:{Month(period)}:{invoicedAt.UtcDateTime:yyyyMMdd'T'HHmmssfffffff'Z'}");
 
     /// <summary><c>manual:{id}</c>.</summary>
     public static string Manual(string id) => $"manual:{Require(id)}";

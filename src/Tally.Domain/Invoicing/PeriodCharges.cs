@@ -123,13 +123,7 @@ public static class PeriodCharges
 
         foreach (var subscription in plans.OrderBy(p => p.Start).ThenBy(p => p.SubscriptionId, StringComparer.Ordinal))
         {
-            var from = Max(period.Start, subscription.Start);
-            if (subscription.TrialEndsAt is { } trialEnd)
-            {
-                from = Max(from, trialEnd);
-            }
-
-            var to = Min(period.End, subscription.End ?? DateTimeOffset.MaxValue);
+            var (from, to) = BillablePart(period, subscription);
             if (to <= from)
             {
                 continue;
@@ -203,6 +197,46 @@ public static class PeriodCharges
     }
 
     /// <summary>
+    /// The correction of a fixed fee already billed for <paramref name="period"/> (prepaid billing bills the whole period
+    /// in advance, then the plan changes or the subscription ends inside it): <paramref name="subscription"/> as it is
+    /// now (its end set), <paramref name="billedAmount"/> what its fixed-fee lines for the period billed so far (the
+    /// <c>plan:</c> line and earlier corrections), <paramref name="invoicedAt"/> the instant of the invoice that carries
+    /// the correction. The line bills the fixed fee due now (as <see cref="For"/> computes it) minus
+    /// <paramref name="billedAmount"/>: negative as <c>Refund ('{plan title}')</c>, positive (an end moved later) as
+    /// <c>Fixed fee adjustment ('{plan title}')</c>; null when nothing changed. Quantity 1; the line spans from the end
+    /// of the part now billable (its start when none is) to the period's end; key
+    /// <c>refund:{subscriptionId}:{yyyy-MM}:{invoicedAt}</c>. The new plan's subscription gets its own <c>plan:</c> line
+    /// from <see cref="For"/>. Throws <see cref="DomainValidationException"/> (field "amount") when
+    /// <paramref name="billedAmount"/> is not in the plan's currency.
+    /// </summary>
+    public static LineItem? PlanChangeAdjustment(
+        BillingPeriod period, BilledPlanSubscription subscription, Money billedAmount, DateTimeOffset invoicedAt, string locale = "en")
+    {
+        ArgumentNullException.ThrowIfNull(period);
+        ArgumentNullException.ThrowIfNull(subscription);
+        var plan = subscription.Plan;
+        if (billedAmount.Currency is null || !billedAmount.Currency.Equals(plan.Currency))
+        {
+            throw new DomainValidationException("amount", $"The billed amount is in {billedAmount.Currency?.Code ?? "no currency"}, the plan in {plan.Currency.Code}.");
+        }
+
+        var (from, to) = BillablePart(period, subscription);
+        var due = to > from ? Proration.Share(plan.FlatPrice, period, from, to) : Money.Zero(plan.Currency);
+        var difference = due - billedAmount;
+        if (difference.Minor == 0)
+        {
+            return null;
+        }
+
+        var start = to > from ? to : Min(Max(from, period.Start), period.End);
+        var title = plan.TitleFor(locale);
+        return new LineItem(
+            LineItemKind.PlanCost, difference.Minor < 0 ? $"Refund ('{title}')" : $"Fixed fee adjustment ('{title}')",
+            Describe(period, start, period.End), 1m, difference, start, period.End,
+            SourceKeys.Refund(subscription.SubscriptionId, period, invoicedAt));
+    }
+
+    /// <summary>
     /// The late-usage line for one metric of <paramref name="usagePeriod"/>, a period already invoiced, billed on the
     /// invoice made at <paramref name="invoicedAt"/>: <paramref name="ratedNow"/> is the metric's usage of that period
     /// rated again with every event known now; <paramref name="billedQuantity"/> and <paramref name="billedAmount"/> are
@@ -246,6 +280,18 @@ public static class PeriodCharges
         var zone = period.Zone;
         return string.Create(CultureInfo.InvariantCulture,
             $"{TimeZoneInfo.ConvertTime(from, zone):yyyy-MM-dd HH:mm:ss} – {TimeZoneInfo.ConvertTime(to, zone):yyyy-MM-dd HH:mm:ss} ({zone.Id})");
+    }
+
+    /// <summary>[max(period start, start, trial end), min(period end, end)); empty when to ≤ from.</summary>
+    private static (DateTimeOffset From, DateTimeOffset To) BillablePart(BillingPeriod period, BilledPlanSubscription subscription)
+    {
+        var from = Max(period.Start, subscription.Start);
+        if (subscription.TrialEndsAt is { } trialEnd)
+        {
+            from = Max(from, trialEnd);
+        }
+
+        return (from, Min(period.End, subscription.End ?? DateTimeOffset.MaxValue));
     }
 
     private static decimal Share(BillingPeriod period, DateTimeOffset from, DateTimeOffset to) =>

@@ -240,6 +240,26 @@ public sealed class PeriodChargesTests
     }
 
     [Fact]
+    public void Subscription_ids_listed_twice_are_refused_as_they_would_share_a_source_key()
+    {
+        var plan = Plan("team", 3000);
+        Assert.Equal("plans[1].subscription_id", Assert.Throws<DomainValidationException>(() =>
+            Charges(November, Sub("s1", plan, "2026-11-01T00:00:00Z", end: "2026-11-05T00:00:00Z"), Sub("s1", plan, "2026-11-05T00:00:00Z"))).Field);
+        var waap = new AddOnDefinition("f5xc_waap_standard", "WAAP", Usd, new Money(999, Usd));
+        Assert.Equal("add_ons[1].subscription_id", Assert.Throws<DomainValidationException>(() =>
+            PeriodCharges.For(November, Usd, [], [new BilledAddOnSubscription("a", waap, November.Start, null), new BilledAddOnSubscription("a", waap, November.Start, null)], [])).Field);
+    }
+
+    [Fact]
+    public void The_longest_catalog_titles_fit_in_line_names()
+    {
+        var title = new string('T', PlanDefinition.MaxTitleLength);
+        var plan = new PlanDefinition("team", title, Usd, PlanType.Team, flatPrice: new Money(3000, Usd), setupFee: new Money(100, Usd));
+        var lines = Charges(November, new BilledPlanSubscription("s1", plan, November.Start, null, null, false));
+        Assert.Equal($"Setup fee ('{title}')", lines[1].Name);
+    }
+
+    [Fact]
     public void Subscription_inputs_check_their_invariants()
     {
         var plan = Plan("team", 3000);

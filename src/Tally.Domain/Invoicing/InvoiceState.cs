@@ -40,7 +40,7 @@ public sealed record InvoiceStateChange(InvoiceEvent Event, InvoiceState To);
 public static class InvoiceStates
 {
     /// <summary>Every state in declaration order.</summary>
-    public static IReadOnlyList<InvoiceState> All { get; } = Enum.GetValues<InvoiceState>();
+    public static IReadOnlyList<InvoiceState> All { get; } = Array.AsReadOnly(Enum.GetValues<InvoiceState>());
 
     /// <summary>The wire name: "open", "finalized", "pending", "unpaid", "paid", "failed", "cancelled", "refunded".</summary>
     public static string ToWire(this InvoiceState state) => state switch

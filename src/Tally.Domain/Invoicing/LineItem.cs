@@ -55,7 +55,8 @@ public static class LineItemKinds
 /// </summary>
 public sealed record LineItem
 {
-    public const int MaxNameLength = 256;
+    /// <summary>Room for a 256-character catalog name inside "Fixed fee ('…')" and the like.</summary>
+    public const int MaxNameLength = 512;
     public const int MaxDescriptionLength = 1024;
     public const int MaxSourceKeyLength = 512;
 

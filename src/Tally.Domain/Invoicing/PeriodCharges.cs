@@ -97,9 +97,10 @@ public static class PeriodCharges
     /// </list>
     /// Fixed lines whose amount rounds to zero (free plans, a few seconds of a cheap plan) are left out. Descriptions
     /// give the part as local wall-clock times of the period's zone. Plan texts are in <paramref name="locale"/> where
-    /// the catalog has them. Throws <see cref="DomainValidationException"/>: field "currency" when a plan, add-on or
-    /// rated amount is not in <paramref name="currency"/> (fields "plans[i].plan.currency", "add_ons[i].add_on.currency",
-    /// "usage[i].amount"); "usage[i].metric" for a metric listed twice.
+    /// the catalog has them. Throws <see cref="DomainValidationException"/> when a plan, add-on or rated amount is not in
+    /// <paramref name="currency"/> (field "plans[i].plan.currency", "add_ons[i].add_on.currency" or "usage[i].amount"),
+    /// and for a subscription id or metric listed twice ("plans[i].subscription_id", "add_ons[i].subscription_id",
+    /// "usage[i].metric"), which would give two lines the same key.
     /// </summary>
     public static IReadOnlyList<LineItem> For(
         BillingPeriod period,
@@ -116,9 +117,12 @@ public static class PeriodCharges
         ArgumentNullException.ThrowIfNull(usage);
         var lines = new List<LineItem>();
 
+        var planIds = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < plans.Count; i++)
         {
+            ArgumentNullException.ThrowIfNull(plans[i]);
             RequireCurrency(plans[i].Plan.Currency, currency, $"plans[{i}].plan.currency");
+            RequireUnique(planIds, plans[i].SubscriptionId, $"plans[{i}].subscription_id");
         }
 
         foreach (var subscription in plans.OrderBy(p => p.Start).ThenBy(p => p.SubscriptionId, StringComparer.Ordinal))
@@ -148,9 +152,12 @@ public static class PeriodCharges
             }
         }
 
+        var addOnIds = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < addOns.Count; i++)
         {
+            ArgumentNullException.ThrowIfNull(addOns[i]);
             RequireCurrency(addOns[i].AddOn.Currency, currency, $"add_ons[{i}].add_on.currency");
+            RequireUnique(addOnIds, addOns[i].SubscriptionId, $"add_ons[{i}].subscription_id");
         }
 
         foreach (var subscription in addOns.OrderBy(a => a.Start).ThenBy(a => a.SubscriptionId, StringComparer.Ordinal))
@@ -176,10 +183,7 @@ public static class PeriodCharges
         {
             ArgumentNullException.ThrowIfNull(usage[i]);
             RequireCurrency(usage[i].Usage.Amount.Currency, currency, $"usage[{i}].amount");
-            if (!seen.Add(usage[i].Metric))
-            {
-                throw new DomainValidationException($"usage[{i}].metric", $"usage[{i}].metric: metric '{usage[i].Metric}' is listed twice.");
-            }
+            RequireUnique(seen, usage[i].Metric, $"usage[{i}].metric");
         }
 
         var usageDescription = Describe(period, period.Start, period.End);
@@ -302,6 +306,14 @@ public static class PeriodCharges
         if (actual is null || !actual.Equals(expected))
         {
             throw new DomainValidationException(field, $"{field} is {actual?.Code ?? "missing"}, but the tenant is billed in {expected.Code}.");
+        }
+    }
+
+    private static void RequireUnique(HashSet<string> seen, string value, string field)
+    {
+        if (!seen.Add(value))
+        {
+            throw new DomainValidationException(field, $"{field}: '{value}' is listed twice.");
         }
     }
 

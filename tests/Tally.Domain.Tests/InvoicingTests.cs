@@ -367,3 +367,62 @@ public sealed class LineItemTests
     public void Totals_can_be_computed_from_line_items() =>
         Assert.Equal(new Money(3570, Usd), InvoiceTotals.Compute(Usd, [Line()], 19m).Total);
 }
+
+public sealed class ChargePolicyTests
+{
+    private static readonly DateTimeOffset Issued = new(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void By_default_an_invoice_is_due_two_days_after_issue_and_fails_after_three_attempts_three_days_apart()
+    {
+        // 3scale's lifecycle: issued June 3, attempts June 5 (unpaid), June 8 (unpaid), June 11 (failed).
+        var policy = ChargePolicy.Default;
+        var due = policy.DueAt(Issued);
+        Assert.Equal(Issued.AddDays(2), due);
+        Assert.False(policy.IsDue(InvoiceState.Pending, due, null, due.AddTicks(-1)));
+        Assert.True(policy.IsDue(InvoiceState.Pending, due, null, due));
+
+        var first = policy.AfterFailure(InvoiceState.Pending, 1, due);
+        Assert.Equal([InvoiceEvent.MarkAsUnpaid], first.Events);
+        Assert.Equal(InvoiceState.Unpaid, first.State);
+        Assert.Equal(due.AddDays(3), first.NextAttemptAt);
+        Assert.False(policy.IsDue(InvoiceState.Unpaid, due, due, due.AddDays(3).AddTicks(-1)));
+        Assert.True(policy.IsDue(InvoiceState.Unpaid, due, due, due.AddDays(3)));
+
+        var second = policy.AfterFailure(InvoiceState.Unpaid, 2, due.AddDays(3));
+        Assert.Empty(second.Events);
+        Assert.Equal(InvoiceState.Unpaid, second.State);
+        Assert.Equal(due.AddDays(6), second.NextAttemptAt);
+
+        var third = policy.AfterFailure(InvoiceState.Unpaid, 3, due.AddDays(6));
+        Assert.Equal([InvoiceEvent.Fail], third.Events);
+        Assert.Equal(InvoiceState.Failed, third.State);
+        Assert.Null(third.NextAttemptAt);
+        Assert.False(policy.IsDue(InvoiceState.Failed, due, due.AddDays(6), due.AddDays(30)));
+    }
+
+    [Fact]
+    public void With_a_single_attempt_a_pending_invoice_fails_through_unpaid_and_each_event_applies()
+    {
+        var outcome = new ChargePolicy(1, TimeSpan.FromHours(1), TimeSpan.Zero).AfterFailure(InvoiceState.Pending, 1, Issued);
+        Assert.Equal([InvoiceEvent.MarkAsUnpaid, InvoiceEvent.Fail], outcome.Events);
+        Assert.Equal(outcome.State, outcome.Events.Aggregate(InvoiceState.Pending, InvoiceStates.Fire));
+    }
+
+    [Fact]
+    public void A_successful_charge_pays_a_chargeable_invoice_only()
+    {
+        Assert.Equal(InvoiceState.Paid, ChargePolicy.AfterSuccess(InvoiceState.Failed).State);
+        Assert.Throws<InvalidOperationException>(() => ChargePolicy.AfterSuccess(InvoiceState.Open));
+        Assert.Throws<InvalidOperationException>(() => ChargePolicy.Default.AfterFailure(InvoiceState.Failed, 1, Issued));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ChargePolicy.Default.AfterFailure(InvoiceState.Unpaid, 4, Issued));
+    }
+
+    [Fact]
+    public void Bad_policies_are_refused()
+    {
+        Assert.Equal("max_attempts", Assert.Throws<DomainValidationException>(() => new ChargePolicy(0, TimeSpan.FromDays(1), TimeSpan.Zero)).Field);
+        Assert.Equal("retry_interval", Assert.Throws<DomainValidationException>(() => new ChargePolicy(3, TimeSpan.Zero, TimeSpan.Zero)).Field);
+        Assert.Equal("due_after", Assert.Throws<DomainValidationException>(() => new ChargePolicy(3, TimeSpan.FromDays(1), TimeSpan.FromDays(-1))).Field);
+    }
+}

@@ -426,3 +426,20 @@ public sealed class ChargePolicyTests
         Assert.Equal("due_after", Assert.Throws<DomainValidationException>(() => new ChargePolicy(3, TimeSpan.FromDays(1), TimeSpan.FromDays(-1))).Field);
     }
 }
+
+public sealed class InvoiceCoverageTests
+{
+    private static readonly TimeZoneInfo Tokyo = TimeZones.Require("Asia/Tokyo");
+
+    [Fact]
+    public void A_postpaid_invoice_bills_the_past_month_and_a_prepaid_one_the_coming_months_fees_with_the_past_months_usage()
+    {
+        // 2026-11-30T16:00Z is Dec 1, 01:00 in Tokyo: the run is in December there.
+        var runAt = new DateTimeOffset(2026, 11, 30, 16, 0, 0, TimeSpan.Zero);
+        var november = BillingPeriod.Of(2026, 11, Tokyo);
+        var december = BillingPeriod.Of(2026, 12, Tokyo);
+        Assert.Equal(new InvoiceCoverage(november, november, november), InvoiceCoverage.At(BillingMode.Postpaid, runAt, Tokyo));
+        Assert.Equal(new InvoiceCoverage(december, december, november), InvoiceCoverage.At(BillingMode.Prepaid, runAt, Tokyo));
+        Assert.Equal("billing_mode", Assert.Throws<DomainValidationException>(() => InvoiceCoverage.At("monthly", runAt, Tokyo)).Field);
+    }
+}

@@ -3,6 +3,7 @@ using Tally.Domain.Access;
 using Tally.Server.Auth;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.PaymentMethods;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -66,6 +67,12 @@ public static class Cli
             await catalog.AssignDemoPlanAsync(Bootstrap.DemoTenant, clock.GetUtcNow().AddDays(-DemoUsage.Days), CancellationToken.None);
             var seeded = await DemoUsage.SeedAsync(app.Services.GetRequiredService<UsageIngestStore>(), Bootstrap.DemoTenant, clock, CancellationToken.None);
             Console.WriteLine($"Demo usage: {seeded} new events ({DemoUsage.Days} days).");
+            if (await DemoSubscriptions.SeedAsync(
+                    database, app.Services.GetRequiredService<CatalogService>(), app.Services.GetRequiredService<PaymentMethodService>(),
+                    Bootstrap.DemoTenant, clock.GetUtcNow(), CancellationToken.None))
+            {
+                Console.WriteLine($"Demo billing: a primary test card (tok_visa) and add-on {DemoSubscriptions.DemoAddOn} for the last {DemoSubscriptions.AddOnDays} days.");
+            }
         }
 
         Console.WriteLine($"Tally on {options.Urls} with {database.Describe()}. API reference: /docs");

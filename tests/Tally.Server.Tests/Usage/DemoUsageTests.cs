@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Features.Catalog;
+using Tally.Server.Features.PaymentMethods;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Features.Usage;
 using Tally.Server.Tests.Infrastructure;
 using Tally.Storage;
@@ -34,6 +36,29 @@ public abstract class DemoUsageTests(TallyFixture fx)
         var months = (await TallyFixture.ReadObjectAsync(monthly))["monthly_usage_items"]!.AsArray();
         Assert.NotEqual("0", months[^2]!["amount"]!.GetValue<string>());
         Assert.Equal("0", months[^4]!["amount"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Demo_billing_gives_the_tenant_a_primary_test_card_and_an_add_on_once()
+    {
+        await fx.Services.GetRequiredService<CatalogLoader>().LoadDemoAsync(CancellationToken.None);
+        var tenant = await fx.CreateTenantAsync();
+        await fx.Services.GetRequiredService<CatalogLoader>().AssignDemoPlanAsync(tenant, fx.Clock.GetUtcNow().AddDays(-DemoUsage.Days), CancellationToken.None);
+        var services = (fx.Services.GetRequiredService<TallyDatabase>(), fx.Services.GetRequiredService<CatalogService>(), fx.Services.GetRequiredService<PaymentMethodService>());
+
+        var first = await DemoSubscriptions.SeedAsync(services.Item1, services.Item2, services.Item3, tenant, fx.Clock.GetUtcNow(), CancellationToken.None);
+        var again = await DemoSubscriptions.SeedAsync(services.Item1, services.Item2, services.Item3, tenant, fx.Clock.GetUtcNow(), CancellationToken.None);
+
+        Assert.True(first);
+        Assert.False(again);
+        using var op = fx.Operator();
+        var card = Assert.Single((await TallyFixture.ReadObjectAsync(await op.GetAsync($"/api/admin/tenants/{tenant}/payment_methods")))["items"]!.AsArray())!;
+        Assert.Equal("PAYMENT_METHOD_ROLE_PRIMARY", (string?)card["role"]);
+        Assert.Equal("4242", (string?)card["last4"]);
+        var addOn = Assert.Single((await TallyFixture.ReadObjectAsync(await op.GetAsync($"/api/admin/tenants/{tenant}/subscriptions")))["addons"]!.AsArray())!;
+        Assert.Equal(DemoSubscriptions.DemoAddOn, (string?)addOn["addon"]);
+        Assert.Equal(fx.Clock.GetUtcNow().AddDays(-DemoSubscriptions.AddOnDays), DateTimeOffset.Parse((string)addOn["starts_at"]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(addOn["ends_at"]);
     }
 }
 

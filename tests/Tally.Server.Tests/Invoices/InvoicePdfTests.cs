@@ -64,7 +64,7 @@ public sealed class InvoicePdfTests
         var fonts = Run("pdffonts", pdf, "{pdf}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(2).ToList();
         var info = Run("pdfinfo", pdf, "{pdf}");
 
-        Assert.True(fonts.Count >= 2, "expected a Latin and a CJK font:\n" + string.Join('\n', fonts));
+        Assert.True(fonts.Count >= 2, "expected a regular and a bold face:\n" + string.Join('\n', fonts));
         Assert.All(fonts, row => Assert.Matches(@"\s+yes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row)); // emb = yes
         Assert.Contains(fonts, row => row.Contains("Type 3", StringComparison.Ordinal) || row.Contains("CID", StringComparison.Ordinal));
         Assert.Matches(@"(?m)^Title:\s+2026-11-00000042\s*$", info);

@@ -72,15 +72,24 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         private readonly SKTypeface _regular = PickLatin(SKFontStyle.Normal);
         private readonly SKTypeface _bold = PickLatin(SKFontStyle.Bold);
         private readonly ConcurrentDictionary<(InvoiceLocale Locale, bool Bold, int CodePoint), SKTypeface?> _byCharacter = new();
+        private readonly ConcurrentDictionary<(InvoiceLocale Locale, bool Bold), SKTypeface?> _primary = new();
 
         // One instance per face, so the PDF embeds each face once whatever instance fontconfig hands out.
         private readonly ConcurrentDictionary<(string Family, int Weight, int Slant), SKTypeface> _faces = new();
 
         public SKTypeface Latin(bool bold) => bold ? _bold : _regular;
 
-        /// <summary>The face for <paramref name="codePoint"/>, or null when no installed face has it.</summary>
+        /// <summary>
+        /// The face for <paramref name="codePoint"/>, or null when no installed face has it: the locale's CJK face when it
+        /// has the character (Latin included: see <see cref="Primary"/>), else the Latin face, else fontconfig's match.
+        /// </summary>
         public SKTypeface? For(int codePoint, bool bold, InvoiceLocale locale)
         {
+            if (Primary(locale, bold) is { } primary && primary.ContainsGlyph(codePoint))
+            {
+                return primary;
+            }
+
             var latin = Latin(bold);
             if (latin.ContainsGlyph(codePoint))
             {
@@ -89,6 +98,20 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
 
             return _byCharacter.GetOrAdd((locale, bold, codePoint), static (key, book) => book.Match(key.Locale, key.Bold, key.CodePoint), this);
         }
+
+        /// <summary>
+        /// The face all text of <paramref name="locale"/> is drawn with when it has the glyphs: the CJK face fontconfig
+        /// picks for the locale (Noto Sans CJK with Debian's fonts-noto-cjk), when it also has Latin letters and "ß".
+        /// Skia embeds such OpenType/CFF faces as Type 3 subsets of the glyphs used, while this SkiaSharp build embeds
+        /// a TrueType face (DejaVu Sans) whole, about 400 KB compressed per face per PDF, which costs two thirds of
+        /// the rendering time (docs/decisions.md, "Invoice PDF"). Null when no such face is installed.
+        /// </summary>
+        public SKTypeface? Primary(InvoiceLocale locale, bool bold) =>
+            _primary.GetOrAdd((locale, bold), static (key, book) =>
+            {
+                var face = book.Match(key.Locale, key.Bold, 0x5B57); // 字
+                return face is not null && face.ContainsGlyph('A') && face.ContainsGlyph('ß') && face.ContainsGlyph('€') ? face : null;
+            }, this);
 
         private SKTypeface? Match(InvoiceLocale locale, bool bold, int codePoint)
         {
@@ -443,9 +466,9 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
 
         private SKTypeface Face(Rune rune, bool bold)
         {
-            if (Rune.IsWhiteSpace(rune) || Rune.IsControl(rune))
+            if (Rune.IsControl(rune))
             {
-                return book.Latin(bold);
+                return book.Primary(document.Locale, bold) ?? book.Latin(bold);
             }
 
             var face = book.For(rune.Value, bold, document.Locale);

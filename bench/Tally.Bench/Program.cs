@@ -7,6 +7,7 @@ namespace Tally.Bench;
 /// <item><c>admission</c>: quota admission over HTTP against a minimal Kestrel endpoint measured in the same run.</item>
 /// <item><c>ingest</c>: usage ingest over HTTP against a raw COPY (PostgreSQL) or a prepared insert loop (SQLite) of the same rows, and the server's RSS.</item>
 /// <item><c>usage-queries</c>: F5 current_usage / monthly_usage latency for a tenant with 10 M events in the month.</item>
+/// <item><c>invoice-pdf</c>: invoice PDF rendering on one core.</item>
 /// <item><c>baseline</c> (hidden): the minimal Kestrel endpoint itself, run as a child process by <c>admission</c>.</item>
 /// <item><c>watchdog</c> (hidden): kills the child servers if the driver dies without cleaning up.</item>
 /// </list>
@@ -62,6 +63,11 @@ internal static class BenchProgram
               --warmup W        warm-up requests per row (default 50)
               --zones Z1,Z2     tenant time zones measured in turn (default UTC,America/Los_Angeles)
 
+          invoice-pdf [--invoices N] [--warmup W]
+              Renders N invoices (default 500) of 10 lines each, the locales en, ja, zh-TW, de and ko in turn, on one
+              thread with the process pinned to one CPU, after W warm-up renders (default 50); prints invoices/s and
+              the verdict against ">= 50 invoices/s on one core". Needs fonts-noto-cjk for realistic CJK text.
+
         Run from the repository root:
           dotnet run -c Release --project bench/Tally.Bench -- admission
           dotnet run -c Release --project bench/Tally.Bench -- ingest
@@ -97,6 +103,8 @@ internal static class BenchProgram
                     return await IngestBenchmark.RunAsync(IngestSettings.From(options));
                 case "usage-queries":
                     return await UsageQueryBenchmark.RunAsync(UsageQuerySettings.From(options));
+                case "invoice-pdf":
+                    return await InvoicePdfBenchmark.RunAsync(InvoicePdfSettings.From(options));
                 case "baseline":
                     await BaselineServer.RunAsync(options.Require("--urls"));
                     return 0;

@@ -54,7 +54,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         {
             logger.LogWarning(
                 "Invoice {FriendlyId} ({Locale}): no font on this machine can draw {Characters}; drawn with the fallback font {Fallback}.",
-                document.FriendlyId.ToString(), document.Locale.ToTag(), Describe(page.Missing), Fonts.Latin(bold: false).FamilyName);
+                document.FriendlyId.ToString(), document.Locale.ToTag(), Describe(page.Missing), Fonts.Latin.FamilyName);
         }
 
         return bytes;
@@ -69,34 +69,35 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
     {
         private static readonly string[] LatinFamilies = ["DejaVu Sans", "Noto Sans", "Liberation Sans", "Arial", "Helvetica", "sans-serif"];
 
-        private readonly SKTypeface _regular = PickLatin(SKFontStyle.Normal);
-        private readonly SKTypeface _bold = PickLatin(SKFontStyle.Bold);
-        private readonly ConcurrentDictionary<(InvoiceLocale Locale, bool Bold, int CodePoint), SKTypeface?> _byCharacter = new();
-        private readonly ConcurrentDictionary<(InvoiceLocale Locale, bool Bold), SKTypeface?> _primary = new();
+        private readonly ConcurrentDictionary<(InvoiceLocale Locale, int CodePoint), SKTypeface?> _byCharacter = new();
+        private readonly ConcurrentDictionary<InvoiceLocale, SKTypeface?> _primary = new();
 
         // One instance per face, so the PDF embeds each face once whatever instance fontconfig hands out.
         private readonly ConcurrentDictionary<(string Family, int Weight, int Slant), SKTypeface> _faces = new();
 
-        public SKTypeface Latin(bool bold) => bold ? _bold : _regular;
+        /// <summary>
+        /// The regular Latin sans. There is no bold: every face embedded costs about 3 ms per PDF, and emboldened glyphs
+        /// are drawn as paths (slower still), so emphasis is by size and colour.
+        /// </summary>
+        public SKTypeface Latin { get; } = PickLatin();
 
         /// <summary>
         /// The face for <paramref name="codePoint"/>, or null when no installed face has it: the locale's CJK face when it
         /// has the character (Latin included: see <see cref="Primary"/>), else the Latin face, else fontconfig's match.
         /// </summary>
-        public SKTypeface? For(int codePoint, bool bold, InvoiceLocale locale)
+        public SKTypeface? For(int codePoint, InvoiceLocale locale)
         {
-            if (Primary(locale, bold) is { } primary && primary.ContainsGlyph(codePoint))
+            if (Primary(locale) is { } primary && primary.ContainsGlyph(codePoint))
             {
                 return primary;
             }
 
-            var latin = Latin(bold);
-            if (latin.ContainsGlyph(codePoint))
+            if (Latin.ContainsGlyph(codePoint))
             {
-                return latin;
+                return Latin;
             }
 
-            return _byCharacter.GetOrAdd((locale, bold, codePoint), static (key, book) => book.Match(key.Locale, key.Bold, key.CodePoint), this);
+            return _byCharacter.GetOrAdd((locale, codePoint), static (key, book) => book.Match(key.Locale, key.CodePoint), this);
         }
 
         /// <summary>
@@ -106,16 +107,16 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         /// a TrueType face (DejaVu Sans) whole, about 400 KB compressed per face per PDF, which costs two thirds of
         /// the rendering time (docs/decisions.md, "Invoice PDF"). Null when no such face is installed.
         /// </summary>
-        public SKTypeface? Primary(InvoiceLocale locale, bool bold) =>
-            _primary.GetOrAdd((locale, bold), static (key, book) =>
+        public SKTypeface? Primary(InvoiceLocale locale) =>
+            _primary.GetOrAdd(locale, static (key, book) =>
             {
-                var face = book.Match(key.Locale, key.Bold, 0x5B57); // 字
+                var face = book.Match(key, 0x5B57); // 字
                 return face is not null && face.ContainsGlyph('A') && face.ContainsGlyph('ß') && face.ContainsGlyph('€') ? face : null;
             }, this);
 
-        private SKTypeface? Match(InvoiceLocale locale, bool bold, int codePoint)
+        private SKTypeface? Match(InvoiceLocale locale, int codePoint)
         {
-            var found = SKFontManager.Default.MatchCharacter(null, bold ? SKFontStyle.Bold : SKFontStyle.Normal, [locale.ToTag()], codePoint);
+            var found = SKFontManager.Default.MatchCharacter(null, SKFontStyle.Normal, [locale.ToTag()], codePoint);
             if (found is null || !found.ContainsGlyph(codePoint))
             {
                 found?.Dispose();
@@ -131,11 +132,11 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
             return face;
         }
 
-        private static SKTypeface PickLatin(SKFontStyle style)
+        private static SKTypeface PickLatin()
         {
             foreach (var family in LatinFamilies)
             {
-                var face = SKFontManager.Default.MatchFamily(family, style);
+                var face = SKFontManager.Default.MatchFamily(family, SKFontStyle.Normal);
                 if (face is not null && face.ContainsGlyph('A') && face.ContainsGlyph('ß'))
                 {
                     return face;
@@ -151,18 +152,15 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
     /// <summary>Text split into code points, each with its face and advance at one size.</summary>
     private sealed class Measured
     {
-        public Measured(string text, List<(int Start, int Length, SKTypeface Face, float Width)> runes, float size, bool bold)
+        public Measured(string text, List<(int Start, int Length, SKTypeface Face, float Width)> runes, float size)
         {
             Text = text;
             Runes = runes;
             Size = size;
-            Bold = bold;
             Width = runes.Sum(r => r.Width);
         }
 
         public float Size { get; }
-
-        public bool Bold { get; }
 
         public string Text { get; }
 
@@ -250,10 +248,10 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
 
         private Row MeasureRow(InvoiceDocumentLine line)
         {
-            var name = Wrap(Measure(line.Name, BodySize, bold: false), ItemRight - Left, maxLines: 2);
+            var name = Wrap(Measure(line.Name, BodySize), ItemRight - Left, maxLines: 2);
             var description = string.IsNullOrWhiteSpace(line.Description)
                 ? null
-                : Truncate(Measure(line.Description, SmallSize, bold: false), ItemRight - Left);
+                : Truncate(Measure(line.Description, SmallSize), ItemRight - Left);
             var height = (name.Count * LineGap) + (description is null ? 0 : 11f) + 6f;
             return new Row(name, description, _labels.QuantityText(line.Quantity), line.Unit, _labels.Money(line.Amount), height);
         }
@@ -289,18 +287,13 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
 
         private const float PartyTop = 150f;
 
-        private static List<(string Text, bool Bold)> PartyLines(InvoiceParty party)
-        {
-            var lines = new List<(string, bool)> { (party.Name, true) };
-            lines.AddRange(party.AddressLines.Select(l => (l, false)));
-            return lines;
-        }
+        private static List<string> PartyLines(InvoiceParty party) => [party.Name, .. party.AddressLines];
 
         // ---- drawing ------------------------------------------------------------------------------------------
 
         private float DrawFirstHeader()
         {
-            DrawText(Measure(_labels.Title, 22f, bold: true), Left, 78f);
+            DrawText(Measure(_labels.Title, 22f), Left, 78f);
 
             var meta = new (string Label, string Value)[]
             {
@@ -313,8 +306,8 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
             var y = 60f;
             foreach (var (label, value) in meta)
             {
-                DrawText(Measure(label, BodySize, bold: false), 320f, y, _grey);
-                DrawRight(Measure(value, BodySize, bold: true), Right, y);
+                DrawText(Measure(label, BodySize), 320f, y, _grey);
+                DrawRight(Measure(value, BodySize), Right, y);
                 y += LineGap + 1f;
             }
 
@@ -325,33 +318,33 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
 
         private void DrawParty(string heading, InvoiceParty party, float x, float width)
         {
-            DrawText(Measure(heading, SmallSize, bold: false), x, PartyTop, _grey);
+            DrawText(Measure(heading, SmallSize), x, PartyTop, _grey);
             var y = PartyTop + 14f;
-            foreach (var (text, bold) in PartyLines(party))
+            foreach (var text in PartyLines(party))
             {
-                DrawText(Truncate(Measure(text, BodySize, bold), width), x, y);
+                DrawText(Truncate(Measure(text, BodySize), width), x, y);
                 y += LineGap;
             }
 
             if (!string.IsNullOrEmpty(party.VatCode))
             {
-                DrawText(Truncate(Measure($"{_labels.VatNumber} {party.VatCode}", SmallSize, bold: false), width), x, y, _grey);
+                DrawText(Truncate(Measure($"{_labels.VatNumber} {party.VatCode}", SmallSize), width), x, y, _grey);
             }
         }
 
         private float DrawContinuationHeader()
         {
-            DrawText(Measure($"{_labels.Title} {document.FriendlyId}", 12f, bold: true), Left, 60f);
+            DrawText(Measure($"{_labels.Title} {document.FriendlyId}", 12f), Left, 60f);
             return ContinuationHeaderBottom;
         }
 
         private float DrawTableHeader(float top)
         {
             var baseline = top + 12f;
-            DrawText(Measure(_labels.Item, BodySize, bold: true), Left, baseline);
-            DrawRight(Measure(_labels.Quantity, BodySize, bold: true), QuantityRight, baseline);
-            DrawText(Truncate(Measure(_labels.Unit, BodySize, bold: true), UnitRight - UnitLeft), UnitLeft, baseline);
-            DrawRight(Measure(_labels.Amount, BodySize, bold: true), Right, baseline);
+            DrawText(Measure(_labels.Item, BodySize), Left, baseline);
+            DrawRight(Measure(_labels.Quantity, BodySize), QuantityRight, baseline);
+            DrawText(Truncate(Measure(_labels.Unit, BodySize), UnitRight - UnitLeft), UnitLeft, baseline);
+            DrawRight(Measure(_labels.Amount, BodySize), Right, baseline);
             _canvas.DrawLine(Left, top + 17f, Right, top + 17f, _rule);
             return top + TableHeaderHeight;
         }
@@ -359,9 +352,9 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         private float DrawRow(Row row, float top)
         {
             var baseline = top + 10f;
-            DrawRight(Measure(row.Quantity, BodySize, bold: false), QuantityRight, baseline);
-            DrawText(Truncate(Measure(row.Unit, BodySize, bold: false), UnitRight - UnitLeft), UnitLeft, baseline);
-            DrawRight(Measure(row.Amount, BodySize, bold: false), Right, baseline);
+            DrawRight(Measure(row.Quantity, BodySize), QuantityRight, baseline);
+            DrawText(Truncate(Measure(row.Unit, BodySize), UnitRight - UnitLeft), UnitLeft, baseline);
+            DrawRight(Measure(row.Amount, BodySize), Right, baseline);
             foreach (var line in row.NameLines)
             {
                 DrawText(line, Left, baseline);
@@ -380,23 +373,23 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         {
             _canvas.DrawLine(300f, top, Right, top, _rule);
             var y = top + 16f;
-            DrawText(Measure(_labels.Subtotal, BodySize, bold: false), 320f, y);
-            DrawRight(Measure(_labels.Money(document.Subtotal), BodySize, bold: false), Right, y);
+            DrawText(Measure(_labels.Subtotal, BodySize), 320f, y);
+            DrawRight(Measure(_labels.Money(document.Subtotal), BodySize), Right, y);
             y += 15f;
-            DrawText(Measure(_labels.VatWithRate(document.VatRate), BodySize, bold: false), 320f, y);
-            DrawRight(Measure(_labels.Money(document.Vat), BodySize, bold: false), Right, y);
+            DrawText(Measure(_labels.VatWithRate(document.VatRate), BodySize), 320f, y);
+            DrawRight(Measure(_labels.Money(document.Vat), BodySize), Right, y);
             y += 8f;
             _canvas.DrawLine(300f, y, Right, y, _rule);
             y += 16f;
-            DrawText(Measure(_labels.Total, 11f, bold: true), 320f, y);
-            DrawRight(Measure(_labels.Money(document.Total), 11f, bold: true), Right, y);
+            DrawText(Measure(_labels.Total, 11f), 320f, y);
+            DrawRight(Measure(_labels.Money(document.Total), 11f), Right, y);
         }
 
         private void DrawFooter(int page, int pages)
         {
             _canvas.DrawLine(Left, FooterBaseline - 12f, Right, FooterBaseline - 12f, _rule);
-            DrawText(Measure($"{document.Operator.Name} · {document.FriendlyId}", SmallSize, bold: false), Left, FooterBaseline, _grey);
-            DrawRight(Measure(_labels.Page(page, pages), SmallSize, bold: false), Right, FooterBaseline, _grey);
+            DrawText(Measure($"{document.Operator.Name} · {document.FriendlyId}", SmallSize), Left, FooterBaseline, _grey);
+            DrawRight(Measure(_labels.Page(page, pages), SmallSize), Right, FooterBaseline, _grey);
         }
 
         // ---- text ---------------------------------------------------------------------------------------------
@@ -413,17 +406,17 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         }
 
         /// <summary>Splits <paramref name="text"/> into code points with their faces and advances.</summary>
-        private Measured Measure(string text, float size, bool bold)
+        private Measured Measure(string text, float size)
         {
             // A text that needs a non-Latin face draws every character that face has with it (digits and spaces of
             // "2026年12月1日" too): one face per text keeps its glyphs on one baseline for text extraction.
-            var latin = book.Latin(bold);
+            var latin = book.Latin;
             SKTypeface? primary = null;
             foreach (var rune in text.EnumerateRunes())
             {
                 if (!Rune.IsWhiteSpace(rune) && !Rune.IsControl(rune) && !latin.ContainsGlyph(rune.Value))
                 {
-                    primary = book.For(rune.Value, bold, document.Locale);
+                    primary = book.For(rune.Value, document.Locale);
                     if (primary is not null)
                     {
                         break;
@@ -435,7 +428,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
             var index = 0;
             foreach (var rune in text.EnumerateRunes())
             {
-                var face = primary is not null && primary.ContainsGlyph(rune.Value) ? primary : Face(rune, bold);
+                var face = primary is not null && primary.ContainsGlyph(rune.Value) ? primary : Face(rune);
                 runes.Add((index, rune.Utf16SequenceLength, face, 0f));
                 index += rune.Utf16SequenceLength;
             }
@@ -461,21 +454,21 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
                 start = end;
             }
 
-            return new Measured(text, runes, size, bold);
+            return new Measured(text, runes, size);
         }
 
-        private SKTypeface Face(Rune rune, bool bold)
+        private SKTypeface Face(Rune rune)
         {
             if (Rune.IsControl(rune))
             {
-                return book.Primary(document.Locale, bold) ?? book.Latin(bold);
+                return book.Primary(document.Locale) ?? book.Latin;
             }
 
-            var face = book.For(rune.Value, bold, document.Locale);
+            var face = book.For(rune.Value, document.Locale);
             if (face is null)
             {
                 Missing.Add(rune.Value);
-                return book.Latin(bold);
+                return book.Latin;
             }
 
             return face;
@@ -486,7 +479,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
             var runes = text.Runes.GetRange(from, to - from);
             if (runes.Count == 0)
             {
-                return suffixMeasured ?? new Measured("", [], text.Size, text.Bold);
+                return suffixMeasured ?? new Measured("", [], text.Size);
             }
 
             var offset = runes[0].Start;
@@ -499,7 +492,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
                 builder.Append(suffix);
             }
 
-            return new Measured(builder.ToString(), shifted, text.Size, text.Bold);
+            return new Measured(builder.ToString(), shifted, text.Size);
         }
 
         /// <summary><paramref name="text"/> cut to <paramref name="width"/>, ending in "…" when cut.</summary>
@@ -510,7 +503,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
                 return text;
             }
 
-            var ellipsis = Measure(Ellipsis, text.Size, text.Bold);
+            var ellipsis = Measure(Ellipsis, text.Size);
             var used = 0f;
             var count = 0;
             while (count < text.Runes.Count && used + text.Runes[count].Width + ellipsis.Width <= width)

@@ -7,10 +7,12 @@ namespace Tally.Server.Features.Invoices;
 
 /// <summary>
 /// Renders an <see cref="InvoiceDocument"/> as an A4 PDF (595 × 842 pt) through SkiaSharp's PDF backend, with the
-/// fonts it uses embedded (subset) and the friendly id as the document title. Typefaces come from the system
-/// (fontconfig through <see cref="SKFontManager.Default"/>): a Latin sans for what it covers, and for every other
-/// character the face <see cref="SKFontManager.MatchCharacter(string, SKFontStyle, string[], int)"/> picks for the
-/// invoice's locale (so Han characters take the Japanese, Traditional Chinese or Korean forms of the locale).
+/// fonts it uses embedded and the friendly id as the document title. Typefaces come from the system (fontconfig
+/// through <see cref="SKFontManager.Default"/>), regular weight only: the CJK face fontconfig picks for the invoice's
+/// locale draws every character it has, Latin included (so Han characters take the Japanese, Traditional Chinese or
+/// Korean forms of the locale, and the PDF embeds Type 3 subsets instead of whole TrueType files); a Latin sans
+/// (DejaVu Sans, ...) draws what that face lacks, or everything when no CJK face is installed; any other character
+/// takes the face <see cref="SKFontManager.MatchCharacter(string, SKFontStyle, string[], int)"/> picks for it.
 /// Characters no installed face can draw are drawn with the Latin face (its missing-glyph box) and named in ONE
 /// warning per document. Face look-ups are cached for the process. Thread-safe: every call renders on its own canvas.
 /// Layout: a header with the title and the invoice's number, dates, period and status, the operator and tenant

@@ -41,8 +41,6 @@ public sealed class PlanTransitionService(
     private static readonly string[] DeletionReasons =
         ["REASON_UNKNOWN", "REASON_SWITCH_TO_FREE_PLAN", "REASON_NO_LONGER_NEEDED", "REASON_NOT_JUSTIFY_COSTS", "REASON_DIFFICULT_TO_USE"];
 
-    private static readonly string[] ContactTypes = ["MAILING", "BILLING", "PAYMENT"];
-
     /// <summary>
     /// Validates and records a tenant's request, then runs it unless it needs approval. Throws
     /// <see cref="RequestValidationException"/> (400, nothing written) for bad input; a declined payment token leaves
@@ -53,7 +51,7 @@ public sealed class PlanTransitionService(
     {
         if (body.Namespace is not null and not NamespaceRow.System)
         {
-            throw new RequestValidationException("namespace", $"namespace must be 'system' (plan transitions are tenant-wide), not '{Cut(body.Namespace)}'.");
+            throw new RequestValidationException("namespace", $"namespace must be 'system' (plan transitions are tenant-wide), not '{CatalogMapping.Cut(body.Namespace)}'.");
         }
 
         var planName = Names.RequireDns1035Label(body.NewPlan, "new_plan");
@@ -327,7 +325,7 @@ public sealed class PlanTransitionService(
         CheckAddOns(subscribe, "payload.subscribe_addon_services", name =>
             target.AllowedAddOns.Contains(name) || target.IncludedAddOns.Contains(name)
                 ? null
-                : $"plan '{target.Name}' does not offer add-on '{Cut(name)}'");
+                : $"plan '{target.Name}' does not offer add-on '{CatalogMapping.Cut(name)}'");
         CheckAddOns(unsubscribe, "payload.unsubscribe_addon_services", name =>
             target.IncludedAddOns.Contains(name) ? $"add-on '{name}' comes with plan '{target.Name}' and cannot be unsubscribed" : null);
         for (var i = 0; i < subscribe.Count; i++)
@@ -346,9 +344,9 @@ public sealed class PlanTransitionService(
 
         foreach (var (field, contact) in new[] { ("payload.billing_address", payload.BillingAddress), ("payload.payment_address", payload.PaymentAddress) })
         {
-            if (contact?.ContactType is { } type && !ContactTypes.Contains(type))
+            if (contact?.ContactType is { } type && !PaymentMethodService.ContactTypes.Contains(type))
             {
-                throw new RequestValidationException(field + ".contact_type", $"{field}.contact_type must be one of {string.Join(", ", ContactTypes)}.");
+                throw new RequestValidationException(field + ".contact_type", $"{field}.contact_type must be one of {string.Join(", ", PaymentMethodService.ContactTypes)}.");
             }
         }
 
@@ -376,9 +374,9 @@ public sealed class PlanTransitionService(
         for (var i = 0; i < names.Count; i++)
         {
             var path = Index(field, i);
-            if (!Names.IsDns1035Label(names[i]) && !IsF5AddOnKey(names[i]))
+            if (!AddOnNames.IsValid(names[i]))
             {
-                throw new RequestValidationException(path, $"{path}: '{Cut(names[i] ?? "")}' is not an add-on name.");
+                throw new RequestValidationException(path, $"{path}: '{CatalogMapping.Cut(names[i] ?? "")}' is not an add-on name.");
             }
 
             if (names.Take(i).Contains(names[i]))
@@ -392,9 +390,6 @@ public sealed class PlanTransitionService(
             }
         }
     }
-
-    /// <summary>F5's add-on keys use '_' (<c>f5xc_waap_standard</c>), which DNS-1035 labels do not allow.</summary>
-    private static bool IsF5AddOnKey(string? name) => name is { Length: > 0 and <= 63 } && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
 
     private static string StoredPayload(TransitionPayload payload) =>
         JsonSerializer.Serialize(payload with { PaymentProviderToken = null, BillingProviderAccountId = null, TpSubscriptionId = null }, TallyJson.Options);
@@ -418,6 +413,4 @@ public sealed class PlanTransitionService(
     }
 
     private static string Index(string field, int i) => string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]");
-
-    private static string Cut(string value) => value.Length <= 80 ? value : value[..80] + "…";
 }

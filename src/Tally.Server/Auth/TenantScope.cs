@@ -28,6 +28,10 @@ public static class TenantScope
 
     public static ProblemHttpResult NamespaceNotFound(string ns) => Problems.NotFound($"Namespace '{ns}' does not exist.");
 
+    /// <summary>403 for operator tokens on F5 routes, which act on the caller's own tenant.</summary>
+    public static ProblemHttpResult TenantTokenRequired() =>
+        Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token.");
+
     /// <summary>403 for callers that are not operator tokens.</summary>
     public static ProblemHttpResult? RequireOperator(Grant grant, bool write) =>
         !grant.IsOperator ? OperatorOnly.Refusal()

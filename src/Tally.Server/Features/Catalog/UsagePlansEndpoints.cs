@@ -87,7 +87,7 @@ public static class UsagePlansEndpoints
         var grant = caller.Grant;
         if (grant.TenantId is not { } tenantId)
         {
-            return (null, Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token."));
+            return (null, TenantScope.TenantTokenRequired());
         }
 
         if (ns != NamespaceRow.System || !grant.CanAccessNamespace(NamespaceRow.System))

@@ -206,7 +206,7 @@ public static class PaymentMethodEndpoints
     {
         if (grant.TenantId is null)
         {
-            return Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token.");
+            return TenantScope.TenantTokenRequired();
         }
 
         if (!grant.CanAccessNamespace(NamespaceRow.System))

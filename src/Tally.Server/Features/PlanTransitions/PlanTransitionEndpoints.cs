@@ -50,7 +50,7 @@ public static class PlanTransitionEndpoints
         var grant = caller.Grant;
         if (grant.TenantId is not { } tenant)
         {
-            return Problems.Forbidden("Plan transitions act on the caller's own tenant: use a tenant token.");
+            return TenantScope.TenantTokenRequired();
         }
 
         if (ns != NamespaceRow.System)

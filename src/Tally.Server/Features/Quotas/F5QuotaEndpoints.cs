@@ -276,7 +276,7 @@ public static class F5QuotaEndpoints
     {
         if (grant.TenantId is not { } tenant)
         {
-            return Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token.");
+            return TenantScope.TenantTokenRequired();
         }
 
         return await TenantScope.RequireNamespaceAsync(db, grant, tenant, ns, ct)

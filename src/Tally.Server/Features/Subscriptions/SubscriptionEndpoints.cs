@@ -54,7 +54,7 @@ public static class SubscriptionEndpoints
         var grant = caller.Grant;
         if (grant.TenantId is not { } tenantId)
         {
-            return OperatorRefused();
+            return TenantScope.TenantTokenRequired();
         }
 
         if ((await TenantScope.RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? TenantScope.RequirePermission(grant, Permissions.Billing)) is { } denied)
@@ -125,7 +125,7 @@ public static class SubscriptionEndpoints
         var grant = caller.Grant;
         if (grant.TenantId is not { } tenantId)
         {
-            return OperatorRefused();
+            return TenantScope.TenantTokenRequired();
         }
 
         if (!grant.CanAccessNamespace(NamespaceRow.System))
@@ -214,7 +214,4 @@ public static class SubscriptionEndpoints
         "false" or "False" or "FALSE" or "f" or "F" or "0" => false,
         _ => throw new RequestValidationException(field, $"{field} must be true or false, not '{CatalogMapping.Cut(text)}'."),
     };
-
-    private static ProblemHttpResult OperatorRefused() =>
-        Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token.");
 }

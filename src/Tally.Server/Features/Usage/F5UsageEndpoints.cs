@@ -290,7 +290,7 @@ public static class F5UsageEndpoints
     {
         if (grant.TenantId is not { } tenantId)
         {
-            return (null, Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token."));
+            return (null, TenantScope.TenantTokenRequired());
         }
 
         if (!string.IsNullOrEmpty(bodyNamespace) && bodyNamespace != ns)

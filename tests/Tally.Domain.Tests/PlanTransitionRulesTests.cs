@@ -5,8 +5,6 @@ namespace Tally.Domain.Tests;
 
 public sealed class PlanTransitionRulesTests
 {
-    private static readonly Currency Usd = Currency.Of("USD");
-
     private static PlanDefinition Plan(string name, long flatMinor, string currency = "USD") =>
         new(name, name, Currency.Of(currency), PlanType.Team, flatPrice: new Money(flatMinor, Currency.Of(currency)));
 
@@ -114,9 +112,9 @@ public sealed class PlanTransitionRulesTests
     {
         Assert.False(PlanTransitionRules.IsHostname(new string('a', 64) + ".com"));
         Assert.True(PlanTransitionRules.IsHostname(new string('a', 63) + ".com"));
-        var long254 = string.Join('.', Enumerable.Repeat(new string('a', 50), 5)) + ".abc";
-        Assert.Equal(258, long254.Length);
-        Assert.False(PlanTransitionRules.IsHostname(long254));
+        var labelsOf50 = string.Join('.', Enumerable.Repeat(new string('a', 50), 5)); // 254 characters
+        Assert.False(PlanTransitionRules.IsHostname(labelsOf50));
+        Assert.True(PlanTransitionRules.IsHostname(labelsOf50[1..]));
     }
 
     [Fact]
@@ -131,6 +129,5 @@ public sealed class PlanTransitionRulesTests
         Assert.Equal(PlanChangeTiming.Now, PlanTransitionRules.Timing(team, team2));
         Assert.Equal(PlanChangeTiming.EndOfPeriod, PlanTransitionRules.Timing(team, free));
         Assert.Throws<ArgumentException>(() => PlanTransitionRules.Timing(team, Plan("yen", 1000, "JPY")));
-        Assert.Equal(Usd, team.Currency);
     }
 }

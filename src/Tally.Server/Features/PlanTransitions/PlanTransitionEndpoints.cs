@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Tally.Domain.Access;
 using Tally.Domain.PlanTransitions;
+using Tally.Domain.Quotas;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 using Tally.Server.Features.Catalog;
@@ -21,11 +22,16 @@ public static class PlanTransitionEndpoints
 {
     public const string InitiateOperation = "ves.io.schema.billing.plan_transition.CustomAPI.InitiatePlanTransition";
 
+    public const string GetStateOperation = "ves.io.schema.billing.plan_transition.CustomAPI.GetPlanTransition";
+
+    /// <summary>Budget of the token-less state lookup per client address: 60 a minute, no burst beyond that.</summary>
+    public static readonly RateLimit StateLookupLimit = new(60, 0, "per-minute");
+
     /// <summary>Most transitions one operator list returns.</summary>
     public const int MaxListLimit = 1000;
 
     public static IServiceCollection AddPlanTransitions(this IServiceCollection services) =>
-        services.AddSingleton<PlanTransitionService>().AddSingleton<ClientRateLimiter>();
+        services.AddSingleton<PlanTransitionService>();
 
     public static IEndpointRouteBuilder MapPlanTransitions(this IEndpointRouteBuilder routes)
     {
@@ -33,7 +39,7 @@ public static class PlanTransitionEndpoints
             .WithF5Operation(InitiateOperation).AcceptsF5Body<InitiatePlanTransitionRequest>(required: true)
             .WithSummary("Ask to move the tenant to another plan (tenant admin with the billing permission): runs at once or waits for approval.");
         routes.MapGet("/no_auth/namespaces/system/billing/plan_transition", GetStateAsync).WithTags("F5 plan transition")
-            .WithName("ves.io.schema.billing.plan_transition.CustomAPI.GetPlanTransition")
+            .WithName(GetStateOperation)
             .WithSummary("The state of a plan transition by its id; no token; rate-limited per client address.");
 
         var admin = routes.MapGroup("/api/admin/plan_transitions").WithTags("Plan transitions").RequireOperatorToken();
@@ -79,10 +85,10 @@ public static class PlanTransitionEndpoints
     }
 
     public static async Task<Results<Ok<PlanTransitionStateResponse>, ProblemHttpResult>> GetStateAsync(
-        string? id, HttpContext context, PlanTransitionService transitions, ClientRateLimiter limiter, CancellationToken ct)
+        string? id, HttpContext context, PlanTransitionService transitions, ApiRateLimiter limiter, CancellationToken ct)
     {
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (limiter.TryAcquire(client) is { } wait)
+        if (limiter.TryAcquire("address:" + client, GetStateOperation, StateLookupLimit) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

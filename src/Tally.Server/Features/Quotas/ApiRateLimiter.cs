@@ -8,19 +8,29 @@ using Tally.Storage.Entities;
 namespace Tally.Server.Features.Quotas;
 
 /// <summary>
-/// Enforces a tenant's <c>api_limits</c> on Tally's own F5 operations, keyed by the F5 operation id
-/// (e.g. <c>ves.io.schema.quota.API.Create</c>). Buckets live in this process: N processes allow up to N × the rate.
+/// Token buckets per (caller, operation): a tenant's <c>api_limits</c> on Tally's own F5 operations, keyed by the F5
+/// operation id (e.g. <c>ves.io.schema.quota.API.Create</c>), and per-address limits of token-less routes (caller
+/// "address:" + the client address; tenant ids never contain ':'). Buckets live in this process: N processes allow up to
+/// N × the rate. When more than <see cref="MaxBuckets"/> are tracked the table is dropped and starts again, so memory stays
+/// bounded under a spray of client addresses.
 /// </summary>
 public sealed class ApiRateLimiter(TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<(string Tenant, string Operation), TokenBucket> _buckets = new();
+    public const int MaxBuckets = 100_000;
 
-    /// <summary>Null when allowed; otherwise the wait before a retry.</summary>
-    public TimeSpan? TryAcquire(string tenantId, string operation, RateLimit limit)
+    private readonly ConcurrentDictionary<(string Caller, string Operation), TokenBucket> _buckets = new();
+
+    /// <summary>Null when allowed; otherwise the wait before a retry (≥ 1 s).</summary>
+    public TimeSpan? TryAcquire(string caller, string operation, RateLimit limit)
     {
         var now = clock.GetUtcNow();
+        if (_buckets.Count > MaxBuckets)
+        {
+            _buckets.Clear();
+        }
+
         var bucket = _buckets.AddOrUpdate(
-            (tenantId, operation),
+            (caller, operation),
             _ => new TokenBucket(limit, now),
             (_, existing) => existing.Limit == limit ? existing : new TokenBucket(limit, now));
         lock (bucket)

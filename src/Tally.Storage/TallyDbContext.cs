@@ -42,6 +42,18 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<PlanTransitionRow> PlanTransitions => Set<PlanTransitionRow>();
 
+    public DbSet<InvoiceRow> Invoices => Set<InvoiceRow>();
+
+    public DbSet<InvoiceLineItemRow> InvoiceLineItems => Set<InvoiceLineItemRow>();
+
+    public DbSet<PaymentTransactionRow> PaymentTransactions => Set<PaymentTransactionRow>();
+
+    public DbSet<InvoiceCounterRow> InvoiceCounters => Set<InvoiceCounterRow>();
+
+    public DbSet<InvoicePdfRow> InvoicePdfs => Set<InvoicePdfRow>();
+
+    public DbSet<BillingRunRow> BillingRuns => Set<BillingRunRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<TenantRow>(e =>
@@ -59,6 +71,7 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.AddressJson).HasColumnName("address_json");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.Property(x => x.BilledThrough).HasColumnName("billed_through");
         });
 
         modelBuilder.Entity<NamespaceRow>(e =>
@@ -273,6 +286,131 @@ public abstract class TallyDbContext(DbContextOptions options) : DbContext(optio
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         });
+
+        modelBuilder.Entity<InvoiceRow>(e =>
+        {
+            e.ToTable("invoices");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => x.Id).IsUnique().HasDatabaseName("ix_invoices_id");
+            e.HasIndex(x => x.FriendlyId).IsUnique().HasDatabaseName("ix_invoices_friendly_id");
+            e.HasIndex(x => new { x.TenantId, x.Period, x.CreationType, x.State }).HasDatabaseName("ix_invoices_tenant_period");
+            e.HasIndex(x => new { x.State, x.DueAt }).HasDatabaseName("ix_invoices_state_due");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
+            e.Property(x => x.FriendlyId).HasColumnName("friendly_id").HasMaxLength(16);
+            e.Property(x => x.CreationType).HasColumnName("creation_type").HasMaxLength(16);
+            e.Property(x => x.State).HasColumnName("state").HasMaxLength(16);
+            e.Property(x => x.Period).HasColumnName("period").HasMaxLength(7);
+            e.Property(x => x.PeriodStart).HasColumnName("period_start");
+            e.Property(x => x.PeriodEnd).HasColumnName("period_end");
+            e.Property(x => x.Currency).HasColumnName("currency").HasMaxLength(3);
+            e.Property(x => x.VatRate).HasColumnName("vat_rate").HasMaxLength(16);
+            e.Property(x => x.VatCode).HasColumnName("vat_code").HasMaxLength(64);
+            e.Property(x => x.SubtotalMinor).HasColumnName("subtotal_minor");
+            e.Property(x => x.VatMinor).HasColumnName("vat_minor");
+            e.Property(x => x.TotalMinor).HasColumnName("total_minor");
+            e.Property(x => x.Locale).HasColumnName("locale").HasMaxLength(8);
+            e.Property(x => x.FromAddressJson).HasColumnName("from_address_json");
+            e.Property(x => x.ToAddressJson).HasColumnName("to_address_json");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.Property(x => x.FinalizedAt).HasColumnName("finalized_at");
+            e.Property(x => x.IssuedAt).HasColumnName("issued_at");
+            e.Property(x => x.DueAt).HasColumnName("due_at");
+            e.Property(x => x.PaidAt).HasColumnName("paid_at");
+            e.Property(x => x.ChargeAttempts).HasColumnName("charge_attempts");
+            e.Property(x => x.LastChargeAttemptAt).HasColumnName("last_charge_attempt_at");
+        });
+
+        modelBuilder.Entity<InvoiceLineItemRow>(e =>
+        {
+            e.ToTable("invoice_line_items");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => x.Id).IsUnique().HasDatabaseName("ix_invoice_line_items_id");
+            e.HasIndex(x => new { x.TenantId, x.SourceKey }).IsUnique().HasDatabaseName("ix_invoice_line_items_source_key");
+            e.HasIndex(x => new { x.TenantId, x.InvoiceId }).HasDatabaseName("ix_invoice_line_items_invoice");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
+            e.Property(x => x.InvoiceId).HasColumnName("invoice_id");
+            e.Property(x => x.SourceKey).HasColumnName("source_key").HasMaxLength(512);
+            e.Property(x => x.Type).HasColumnName("type").HasMaxLength(32);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(512);
+            e.Property(x => x.Description).HasColumnName("description").HasMaxLength(1024);
+            e.Property(x => x.Quantity).HasColumnName("quantity").HasMaxLength(40);
+            e.Property(x => x.AmountMinor).HasColumnName("amount_minor");
+            e.Property(x => x.PeriodStart).HasColumnName("period_start");
+            e.Property(x => x.PeriodEnd).HasColumnName("period_end");
+            e.Property(x => x.Metric).HasColumnName("metric").HasMaxLength(63);
+            e.Property(x => x.Plan).HasColumnName("plan").HasMaxLength(63);
+            e.Property(x => x.ContractId).HasColumnName("contract_id").HasMaxLength(40);
+            e.Property(x => x.ContractType).HasColumnName("contract_type").HasMaxLength(32);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<PaymentTransactionRow>(e =>
+        {
+            e.ToTable("payment_transactions");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => x.Id).IsUnique().HasDatabaseName("ix_payment_transactions_id");
+            e.HasIndex(x => new { x.TenantId, x.IdempotencyKey }).IsUnique().HasDatabaseName("ix_payment_transactions_key");
+            e.HasIndex(x => new { x.TenantId, x.InvoiceId }).HasDatabaseName("ix_payment_transactions_invoice");
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
+            e.Property(x => x.InvoiceId).HasColumnName("invoice_id");
+            e.Property(x => x.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(128);
+            e.Property(x => x.Reference).HasColumnName("reference").HasMaxLength(256);
+            e.Property(x => x.Success).HasColumnName("success");
+            e.Property(x => x.AmountMinor).HasColumnName("amount_minor");
+            e.Property(x => x.Currency).HasColumnName("currency").HasMaxLength(3);
+            e.Property(x => x.Action).HasColumnName("action").HasMaxLength(16);
+            e.Property(x => x.Message).HasColumnName("message").HasMaxLength(1024);
+            e.Property(x => x.PaymentMethod).HasColumnName("payment_method").HasMaxLength(63);
+            e.Property(x => x.Gateway).HasColumnName("gateway").HasMaxLength(32);
+            e.Property(x => x.GatewayResponseJson).HasColumnName("gateway_response_json");
+            e.Property(x => x.Automatic).HasColumnName("automatic");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<InvoiceCounterRow>(e =>
+        {
+            e.ToTable("invoice_counters");
+            e.HasKey(x => x.Prefix);
+            e.Property(x => x.Prefix).HasColumnName("prefix").HasMaxLength(7);
+            e.Property(x => x.LastSequence).HasColumnName("last_sequence");
+        });
+
+        modelBuilder.Entity<InvoicePdfRow>(e =>
+        {
+            e.ToTable("invoice_pdfs");
+            e.HasKey(x => new { x.TenantId, x.InvoiceId });
+            e.Property(x => x.TenantId).HasColumnName("tenant_id").HasMaxLength(63);
+            e.Property(x => x.InvoiceId).HasColumnName("invoice_id");
+            e.Property(x => x.Content).HasColumnName("content");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<BillingRunRow>(e =>
+        {
+            e.ToTable("billing_runs");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.CreatedAt).HasDatabaseName("ix_billing_runs_created");
+            e.Property(x => x.Id).HasColumnName("id").HasMaxLength(40);
+            e.Property(x => x.State).HasColumnName("state").HasMaxLength(16);
+            e.Property(x => x.Date).HasColumnName("date").HasMaxLength(10);
+            e.Property(x => x.TenantsJson).HasColumnName("tenants_json");
+            e.Property(x => x.DryRun).HasColumnName("dry_run");
+            e.Property(x => x.TenantsTotal).HasColumnName("tenants_total");
+            e.Property(x => x.TenantsDone).HasColumnName("tenants_done");
+            e.Property(x => x.InvoicesIssued).HasColumnName("invoices_issued");
+            e.Property(x => x.ChargesMade).HasColumnName("charges_made");
+            e.Property(x => x.Error).HasColumnName("error");
+            e.Property(x => x.RequestedBy).HasColumnName("requested_by").HasMaxLength(40);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.StartedAt).HasColumnName("started_at");
+            e.Property(x => x.FinishedAt).HasColumnName("finished_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
     }
 }
 
@@ -287,4 +425,14 @@ public sealed class SqliteTallyDbContext(DbContextOptions<SqliteTallyDbContext> 
 }
 
 /// <summary>The model on PostgreSQL; owns <c>Migrations/Postgres</c>.</summary>
-public sealed class PostgresTallyDbContext(DbContextOptions<PostgresTallyDbContext> options) : TallyDbContext(options);
+public sealed class PostgresTallyDbContext(DbContextOptions<PostgresTallyDbContext> options) : TallyDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        foreach (var sequence in BillingIds.Sequences)
+        {
+            modelBuilder.HasSequence<long>(sequence);
+        }
+    }
+}

@@ -4,6 +4,7 @@ using Scalar.AspNetCore;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 using Tally.Server.Features.Admin;
+using Tally.Server.Features.Billing;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
 using Tally.Server.Features.PaymentMethods;
@@ -51,6 +52,7 @@ public static class TallyApp
         services.AddPaymentMethods();
         services.AddSingleton<UsageQueries>();
         services.AddPlanTransitions();
+        services.AddBilling();
         services.Configure<JsonOptions>(o => TallyJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();

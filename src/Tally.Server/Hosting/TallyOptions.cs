@@ -30,4 +30,7 @@ public sealed record TallyOptions
 
     /// <summary>Payment gateway by name (<c>--payment-gateway</c> / <c>TALLY_PAYMENT_GATEWAY</c>); see <see cref="Features.PaymentMethods.PaymentGateways.Known"/>.</summary>
     public string PaymentGateway { get; init; } = DefaultPaymentGateway;
+
+    /// <summary>Billing runs, charging, the seller block on invoices.</summary>
+    public Features.Billing.BillingOptions Billing { get; init; } = new();
 }

@@ -29,6 +29,12 @@ public sealed class TenantRow
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// End (UTC, exclusive) of the last billing period a billing run made an invoice for; null before the first. Runs
+    /// bill the periods after it. Changed only under the tenant lock.
+    /// </summary>
+    public DateTimeOffset? BilledThrough { get; set; }
 }
 
 /// <summary>A tenant's namespace. Key: (tenant, name). <c>system</c> always exists.</summary>
@@ -386,6 +392,237 @@ public sealed class PlanTransitionRow
     public string? DecidedBy { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// An invoice (<c>invoices</c>). Key: (tenant, id); <see cref="Id"/> (3scale's numeric id) is also unique on its own,
+/// so the 3scale API can find an invoice without its tenant. Amounts are minor units of <see cref="Currency"/>.
+/// While the invoice is open or finalized, the totals follow its lines and the tenant's VAT rate; at issue the VAT
+/// rate, VAT code, currency, locale and both address blocks are frozen and never change again.
+/// </summary>
+public sealed class InvoiceRow
+{
+    public const string Background = "background";
+
+    public const string Manual = "manual";
+
+    public required string TenantId { get; set; }
+
+    /// <summary>3scale <c>id</c>: positive, unique across tenants.</summary>
+    public long Id { get; set; }
+
+    /// <summary><c>YYYY-MM-NNNNNNNN</c> (or <c>YYYY-NNNNNNNN</c> after an API update); unique.</summary>
+    public required string FriendlyId { get; set; }
+
+    /// <summary><see cref="Background"/> (a billing run) or <see cref="Manual"/> (the API).</summary>
+    public required string CreationType { get; set; }
+
+    /// <summary>3scale state name: open, finalized, pending, unpaid, paid, failed, cancelled, refunded.</summary>
+    public required string State { get; set; }
+
+    /// <summary>The billing period, <c>YYYY-MM</c> in the tenant's zone.</summary>
+    public required string Period { get; set; }
+
+    /// <summary>The period's bounds, UTC, half-open.</summary>
+    public DateTimeOffset PeriodStart { get; set; }
+
+    public DateTimeOffset PeriodEnd { get; set; }
+
+    public required string Currency { get; set; }
+
+    /// <summary>Percent as an invariant decimal string, e.g. "10.0".</summary>
+    public required string VatRate { get; set; }
+
+    public string? VatCode { get; set; }
+
+    public long SubtotalMinor { get; set; }
+
+    public long VatMinor { get; set; }
+
+    public long TotalMinor { get; set; }
+
+    /// <summary>Locale of the PDF, frozen at issue.</summary>
+    public required string Locale { get; set; }
+
+    /// <summary>The operator's block (3scale <c>provider</c>), JSON, frozen at issue; null before.</summary>
+    public string? FromAddressJson { get; set; }
+
+    /// <summary>The tenant's block (3scale <c>buyer</c>), JSON, frozen at issue; null before.</summary>
+    public string? ToAddressJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? FinalizedAt { get; set; }
+
+    public DateTimeOffset? IssuedAt { get; set; }
+
+    public DateTimeOffset? DueAt { get; set; }
+
+    public DateTimeOffset? PaidAt { get; set; }
+
+    /// <summary>Failed automatic charge attempts so far.</summary>
+    public int ChargeAttempts { get; set; }
+
+    public DateTimeOffset? LastChargeAttemptAt { get; set; }
+}
+
+/// <summary>
+/// A line of an invoice (<c>invoice_line_items</c>). Key: (tenant, id); <see cref="Id"/> is unique on its own too.
+/// (tenant, <see cref="SourceKey"/>) is unique: what makes billing runs idempotent (see <c>Tally.Domain.Invoicing.LineItem</c>).
+/// </summary>
+public sealed class InvoiceLineItemRow
+{
+    public required string TenantId { get; set; }
+
+    public long Id { get; set; }
+
+    public long InvoiceId { get; set; }
+
+    public required string SourceKey { get; set; }
+
+    /// <summary>"LineItem::PlanCost" or "LineItem::VariableCost".</summary>
+    public required string Type { get; set; }
+
+    public required string Name { get; set; }
+
+    public string Description { get; set; } = "";
+
+    /// <summary>Invariant decimal string.</summary>
+    public required string Quantity { get; set; }
+
+    public long AmountMinor { get; set; }
+
+    public DateTimeOffset PeriodStart { get; set; }
+
+    public DateTimeOffset PeriodEnd { get; set; }
+
+    /// <summary>Metric of a usage line (3scale <c>metric_id</c>), or null.</summary>
+    public string? Metric { get; set; }
+
+    /// <summary>Plan the line belongs to (3scale <c>plan_id</c>), or null.</summary>
+    public string? Plan { get; set; }
+
+    /// <summary>Subscription the line bills (3scale <c>contract_id</c>), or null.</summary>
+    public string? ContractId { get; set; }
+
+    /// <summary>"PlanSubscription", "AddOnSubscription" (3scale <c>contract_type</c>), or null.</summary>
+    public string? ContractType { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// One charge attempt on an invoice (<c>payment_transactions</c>), approved or not. Key: (tenant, id); <see cref="Id"/>
+/// is unique on its own too. (tenant, <see cref="IdempotencyKey"/>) is unique: an attempt is recorded once.
+/// </summary>
+public sealed class PaymentTransactionRow
+{
+    public required string TenantId { get; set; }
+
+    public long Id { get; set; }
+
+    public long InvoiceId { get; set; }
+
+    /// <summary><c>invoice:{id}:attempt:{n}</c> for automatic attempts, <c>invoice:{id}:manual:{n}</c> for the API's.</summary>
+    public required string IdempotencyKey { get; set; }
+
+    /// <summary>The gateway's charge reference, or null when declined.</summary>
+    public string? Reference { get; set; }
+
+    public bool Success { get; set; }
+
+    public long AmountMinor { get; set; }
+
+    public required string Currency { get; set; }
+
+    /// <summary>"purchase".</summary>
+    public required string Action { get; set; }
+
+    /// <summary>"Approved", or the decline reason.</summary>
+    public required string Message { get; set; }
+
+    /// <summary>The payment method charged (its name), or null when the tenant had none.</summary>
+    public string? PaymentMethod { get; set; }
+
+    /// <summary>Gateway that handled the attempt ("test", ...), or null.</summary>
+    public string? Gateway { get; set; }
+
+    /// <summary>Raw gateway response, JSON object.</summary>
+    public string GatewayResponseJson { get; set; } = "{}";
+
+    public bool Automatic { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// The last friendly-id sequence used per prefix (<c>invoice_counters</c>): operator-wide, like 3scale's per-provider
+/// counters. Incremented in the same transaction as the invoices that take the numbers, so numbers are gap-free.
+/// </summary>
+public sealed class InvoiceCounterRow
+{
+    /// <summary><c>YYYY-MM</c>.</summary>
+    public required string Prefix { get; set; }
+
+    public int LastSequence { get; set; }
+}
+
+/// <summary>An issued invoice's PDF, rendered once at issue (<c>invoice_pdfs</c>). Key: (tenant, invoice id).</summary>
+public sealed class InvoicePdfRow
+{
+    public required string TenantId { get; set; }
+
+    public long InvoiceId { get; set; }
+
+    public required byte[] Content { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A billing run (<c>billing_runs</c>): what was asked and how far it got, so any server process can report it.
+/// Operator-wide (not tenant-keyed), like the catalog.
+/// </summary>
+public sealed class BillingRunRow
+{
+    /// <summary>"run-" + a UUID.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>queued, running, finished, failed.</summary>
+    public required string State { get; set; }
+
+    /// <summary><c>YYYY-MM-DD</c>, UTC.</summary>
+    public required string Date { get; set; }
+
+    /// <summary>Tenants asked for, JSON array; empty = all.</summary>
+    public string TenantsJson { get; set; } = "[]";
+
+    public bool DryRun { get; set; }
+
+    public int TenantsTotal { get; set; }
+
+    public int TenantsDone { get; set; }
+
+    public int InvoicesIssued { get; set; }
+
+    public int ChargesMade { get; set; }
+
+    /// <summary>Why the run failed, or tenants it could not bill (JSON array of {tenant, error}).</summary>
+    public string? Error { get; set; }
+
+    public required string RequestedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -10,6 +10,7 @@ using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Invoices;
 using Tally.Server.Tests.Infrastructure;
 using Tally.Storage;
+using Tally.Storage.Entities;
 using static Tally.Server.Tests.Invoices.F5InvoiceTestKit;
 
 namespace Tally.Server.Tests.Invoices;
@@ -228,6 +229,48 @@ public abstract class F5InvoiceApiTests(TallyFixture fx)
         Assert.All(results, r => Assert.Equal(results[0], r));
         Assert.Equal(1, await StoredPdfCountAsync(fx, tenant, invoice.Id));
         Assert.Equal(results[0], await pdfs.EnsureAsync(tenant, invoice.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_stored_pdf_is_returned_as_stored_and_not_rendered_again()
+    {
+        var (tenant, token) = await TenantAsync(fx);
+        var now = fx.Clock.GetUtcNow();
+        var invoice = await SeedAsync(fx, tenant, BillingPeriod.Containing(now, TimeZoneInfo.Utc).Previous(), now, To(InvoiceState.Paid), Fee(100));
+        var stored = "%PDF-1.4 stored earlier"u8.ToArray();
+        await using (var db = fx.Services.GetRequiredService<TallyDatabase>().CreateContext())
+        {
+            db.InvoicePdfs.Add(new InvoicePdfRow { TenantId = tenant, InvoiceId = invoice.Id, Content = stored, CreatedAt = now });
+            await db.SaveChangesAsync();
+        }
+
+        using var client = fx.Client(token);
+
+        Assert.Equal(stored, await fx.Services.GetRequiredService<InvoicePdfs>().EnsureAsync(tenant, invoice.Id, CancellationToken.None));
+        Assert.Equal(stored, await PdfAsync(client, invoice.FriendlyId));
+        Assert.Equal(1, await StoredPdfCountAsync(fx, tenant, invoice.Id));
+    }
+
+    [Fact]
+    public async Task An_invoice_renumbered_without_a_month_is_409_not_a_server_error()
+    {
+        var (tenant, token) = await TenantAsync(fx);
+        var now = fx.Clock.GetUtcNow();
+        var invoice = await SeedAsync(fx, tenant, BillingPeriod.Containing(now, TimeZoneInfo.Utc).Previous(), now, To(InvoiceState.Paid), Fee(100));
+        var shortForm = $"9{Random.Shared.Next(100, 999)}-{Random.Shared.Next(1, 99_999_999):D8}";
+        await using (var db = fx.Services.GetRequiredService<TallyDatabase>().CreateContext())
+        {
+            var row = (await InvoiceStore.FindAsync(db, invoice.Id, tenant, CancellationToken.None))!;
+            row.FriendlyId = shortForm;
+            await db.SaveChangesAsync();
+        }
+
+        using var client = fx.Client(token);
+
+        var listed = Assert.Single(await ListAsync(client));
+        var problem = await ProblemAsync(await client.GetAsync($"{PdfUrl}?name={shortForm}"), HttpStatusCode.Conflict);
+        Assert.Equal(shortForm, (string)listed["name"]!);
+        Assert.Contains("without a month", (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -67,6 +67,8 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/addon/subscribe" },
         { "POST", "/api/web/namespaces/system/addon/unsubscribe" },
         { "GET", "/api/admin/tenants/{tenant}/subscriptions" },
+        { "GET", "/api/web/namespaces/system/usage/invoices/custom_list" },
+        { "GET", "/api/web/namespaces/system/usage/invoice_pdf" },
     };
 
     [Fact]

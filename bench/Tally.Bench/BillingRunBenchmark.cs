@@ -64,8 +64,8 @@ internal static class BillingRunBenchmark
         ("per_unit", """ "model":"per_unit","included":"1000","unit_price":"0.0001" """, q => Math.Max(0, q - 1000) * 0.0001m),
         ("graduated", """ "model":"graduated","tiers":[{"up_to":"100000","unit_price":"0.001"},{"up_to":null,"unit_price":"0.0005"}] """,
             q => (Math.Min(q, 100_000) * 0.001m) + (Math.Max(0, q - 100_000) * 0.0005m)),
-        ("volume", """ "model":"volume","tiers":[{"up_to":"1000000","unit_price":"0.001"},{"up_to":null,"unit_price":"0.0008"}] """,
-            q => q * (q <= 1_000_000 ? 0.001m : 0.0008m)),
+        ("volume", """ "model":"volume","tiers":[{"up_to":"1000000","unit_price":"0.001"},{"up_to":null,"unit_price":"0.0012"}] """,
+            q => q * (q <= 1_000_000 ? 0.001m : 0.0012m)),
         ("package", """ "model":"package","package_size":"1000","package_price":"0.50" """, q => Math.Ceiling(q / 1000) * 0.50m),
         ("per_unit", """ "model":"per_unit","unit_price":"0.00005" """, q => q * 0.00005m),
     ];
@@ -105,7 +105,7 @@ internal static class BillingRunBenchmark
                     ["TALLY_BILLING_SCHEDULE"] = null, ["TALLY_PAYMENT_GATEWAY"] = null,
                 },
                 work.CreateSubdirectory("tally").FullName);
-            watchdog = Watchdog.Start(Environment.ProcessId, [tally.Id], TimeSpan.FromMinutes(90), work.FullName);
+            watchdog = Watchdog.Start(Environment.ProcessId, [tally.Id], TimeSpan.FromMinutes(60), work.FullName);
             using var handler = new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
             using var op = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromMinutes(5) };
             op.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("APIToken", Secret);

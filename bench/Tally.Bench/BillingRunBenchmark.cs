@@ -11,11 +11,11 @@ using Tally.Storage;
 
 namespace Tally.Bench;
 
-internal sealed record BillingRunSettings(string Database, int Tenants, int Metrics)
+internal sealed record BillingRunSettings(string Database, int Tenants, int Metrics, int Warmup)
 {
     public static BillingRunSettings From(Options options)
     {
-        options.Only("--database", "--tenants", "--metrics");
+        options.Only("--database", "--tenants", "--metrics", "--warmup");
         var database = options.Value("--database") is { Length: > 0 } db
             ? db
             : throw new ArgumentException("billing-run needs --database with a PostgreSQL connection string (Host=...;Port=...;Username=...;Database=...): the figure is for PostgreSQL.");
@@ -24,7 +24,9 @@ internal sealed record BillingRunSettings(string Database, int Tenants, int Metr
             throw new ArgumentException("billing-run needs a PostgreSQL connection string of the key=value form (Host=...;Port=...;Username=...;Database=...).");
         }
 
-        return new BillingRunSettings(database, options.Count("--tenants", 10_000, 1_000_000), options.Count("--metrics", 5, 50));
+        var tenants = options.Count("--tenants", 10_000, 1_000_000);
+        var warmup = options.Value("--warmup") is "0" ? 0 : options.Count("--warmup", 0, tenants);
+        return new BillingRunSettings(database, tenants, options.Count("--metrics", 5, 50), warmup);
     }
 }
 
@@ -134,6 +136,24 @@ internal static class BillingRunBenchmark
                 $"- seeded with binary COPY in {copySeconds:F1} s (+ VACUUM ANALYZE {seeding.Elapsed.TotalSeconds - copySeconds:F1} s): tenants {seeded.Tenants:N0} (USD, postpaid, locale en; UTC {tenants.Count(t => t.Zone == "UTC"):N0}, Asia/Tokyo {tenants.Count(t => t.Zone == "Asia/Tokyo"):N0}, America/Los_Angeles {tenants.Count(t => t.Zone == "America/Los_Angeles"):N0}; VAT 0 % / 19 % alternating), namespaces {seeded.Tenants:N0} (`system`), plan_subscriptions {seeded.Tenants:N0} (from the first day of the previous month in the tenant's zone, open-ended, no trial), payment_methods {seeded.Tenants:N0} (primary, gateway test, `pm_test_visa_…`), usage_daily {seeded.Daily:N0}, usage_metric_hourly {seeded.Hourly:N0}"));
             Console.WriteLine("- usage: the roll-ups billing reads, for every tenant × metric: one `usage_daily` row per UTC day that overlaps the tenant's previous month (holding only the month's hours of it) and one `usage_metric_hourly` row per hour of the partial UTC days at the Tokyo / Los Angeles month edges. No raw `usage_events`, no `usage_hourly` (per-object) rows and no hourly rows inside whole days were written: billing reads only `usage_daily` for whole UTC days and `usage_metric_hourly` for edge hours (`UsageQueries.ByMetricRangesAsync`).");
 
+            if (settings.Warmup > 0)
+            {
+                // A dry run over the first W tenants: the server's JIT compiles the billing path (tiered compilation
+                // to tier 1) before the measured run; a dry run writes nothing (its transactions roll back).
+                var warm = Stopwatch.StartNew();
+                var names = string.Join(',', tenants.Take(settings.Warmup).Select(t => $"\"{t.Name}\""));
+                var dry = await PollAsync(op, await SendAsync(op, HttpMethod.Post, "api/admin/billing/runs",
+                    $$"""{"date":"{{today:yyyy-MM-dd}}","dry_run":true,"tenants":[{{names}}]}""", HttpStatusCode.Accepted, ct), ct);
+                var warmSeconds = warm.Elapsed.TotalSeconds;
+                var invoicesAfter = await ScalarTextAsync(benchDb, "SELECT count(*) FROM invoices", ct);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"- warm-up: a dry run over the first {settings.Warmup:N0} tenants ({dry["state"]}, {dry["tenants_done"]} done, {dry["invoices_issued"]} invoices it would issue) in {warmSeconds:F1} s; invoices in the database after it: {invoicesAfter}"));
+            }
+            else
+            {
+                Console.WriteLine("- warm-up: none (`--warmup 0`): the measured run is the server's first billing run, so it includes the JIT's tier-1 compilation of the billing path");
+            }
+
             var quiet = await LoadDriver.WaitForQuietAsync(AdmissionBenchmark.QuietBelowPercent, TimeSpan.FromSeconds(120), ct);
             Console.WriteLine(quiet is { } q ? string.Create(CultureInfo.InvariantCulture, $"- before the run: machine quiet after {q:F0} s; load average {LoadAverage()}") : $"- before the run: machine not quiet after 120 s, measuring anyway; load average {LoadAverage()}");
 
@@ -145,25 +165,7 @@ internal static class BillingRunBenchmark
             var watch = Stopwatch.StartNew();
             var accepted = await SendAsync(op, HttpMethod.Post, "api/admin/billing/runs",
                 $$"""{"date":"{{today:yyyy-MM-dd}}","dry_run":false}""", HttpStatusCode.Accepted, ct);
-            var id = JsonNode.Parse(accepted)!["id"]!.GetValue<string>();
-            JsonNode run;
-            while (true)
-            {
-                run = JsonNode.Parse(await SendAsync(op, HttpMethod.Get, $"api/admin/billing/runs/{id}", null, HttpStatusCode.OK, ct))!;
-                var state = run["state"]!.GetValue<string>();
-                if (state is "finished" or "failed")
-                {
-                    break;
-                }
-
-                if (watch.Elapsed > TimeSpan.FromMinutes(30))
-                {
-                    throw new BenchmarkException($"billing run {id} still {state} after 30 minutes: {run.ToJsonString()}");
-                }
-
-                await Task.Delay(200, ct);
-            }
-
+            var run = await PollAsync(op, accepted, ct);
             var wall = watch.Elapsed.TotalSeconds;
             var serverCpu = (tally.CpuTime - server0).TotalSeconds;
             var postgresCpu = PostgresSeconds(postgres0, PostgresTicks());
@@ -236,6 +238,29 @@ internal static class BillingRunBenchmark
                     await Console.Error.WriteLineAsync($"could not drop database {dbName}: {e.Message}");
                 }
             }
+        }
+    }
+
+    /// <summary>Polls the run of a 202 answer every 200 ms until it is finished or failed (30 minutes at most); returns its last view.</summary>
+    private static async Task<JsonNode> PollAsync(HttpClient op, string accepted, CancellationToken ct)
+    {
+        var id = JsonNode.Parse(accepted)!["id"]!.GetValue<string>();
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var run = JsonNode.Parse(await SendAsync(op, HttpMethod.Get, $"api/admin/billing/runs/{id}", null, HttpStatusCode.OK, ct))!;
+            var state = run["state"]!.GetValue<string>();
+            if (state is "finished" or "failed")
+            {
+                return run;
+            }
+
+            if (watch.Elapsed > TimeSpan.FromMinutes(30))
+            {
+                throw new BenchmarkException($"billing run {id} still {state} after 30 minutes: {run.ToJsonString()}");
+            }
+
+            await Task.Delay(200, ct);
         }
     }
 

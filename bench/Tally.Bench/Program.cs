@@ -69,7 +69,7 @@ internal static class BenchProgram
               thread with the process pinned to one CPU, after W warm-up renders (default 50); prints invoices/s and
               the verdict against ">= 50 invoices/s on one core". Needs fonts-noto-cjk for realistic CJK text.
 
-          billing-run --database CONN [--tenants N] [--metrics M]
+          billing-run --database CONN [--tenants N] [--metrics M] [--warmup W]
               Creates a fresh database bench_<random> on the PostgreSQL server of CONN (dropped at the end), starts
               `tally serve --no-billing-schedule --no-invoice-pdfs` on it as a child process, creates M metrics (sum) and
               one plan pricing them through the operator API, seeds N tenants with binary COPY (tenants, namespaces,
@@ -80,6 +80,8 @@ internal static class BenchProgram
               --database CONN   PostgreSQL connection string, key=value form (required: the figure is for PostgreSQL)
               --tenants N       tenants (default 10000)
               --metrics M       metrics priced by the plan (default 5)
+              --warmup W        before measuring, a dry run over the first W tenants so the server's JIT has
+                                compiled the billing path (default 0: the measured run is the server's first)
 
         Run from the repository root:
           dotnet run -c Release --project bench/Tally.Bench -- admission

@@ -11,6 +11,7 @@ using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Subscriptions;
+using Tally.Server.Features.ThreeScale;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -90,6 +91,7 @@ public static class TallyApp
         app.MapPlanTransitions();
         app.MapPaymentMethods();
         app.MapSubscriptions();
+        app.MapThreeScaleBilling();
         return app;
     }
 }

@@ -281,6 +281,7 @@ public abstract class ThreeScaleInvoiceApiTests(TallyFixture fx)
         var response = await client.GetAsync(path.Replace("{id}", id.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal).Replace("{tenant}", tenant, StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Diagnostics;
 
 namespace Tally.Server.Features.ThreeScale;
 
@@ -47,7 +48,7 @@ public static class ThreeScaleErrors
     public static IResult NotFound(ThreeScaleFormat format) =>
         format == ThreeScaleFormat.Json
             ? TypedResults.Text(ThreeScaleJson.Status("Not found"), JsonType, Encoding.UTF8, StatusCodes.Status404NotFound)
-            : TypedResults.StatusCode(StatusCodes.Status404NotFound);
+            : new EmptyResult(StatusCodes.Status404NotFound);
 
     /// <summary>422 (or <paramref name="status"/>) with one message: keyed by <paramref name="field"/> in JSON ("base" for none).</summary>
     public static IResult Unprocessable(ThreeScaleFormat format, string message, string field = "base", int status = StatusCodes.Status422UnprocessableEntity) =>
@@ -62,5 +63,20 @@ public static class ThreeScaleErrors
         TypedResults.Text($"Required parameter missing: {name}", "text/plain; charset=utf-8", Encoding.UTF8, StatusCodes.Status400BadRequest);
 
     /// <summary>406 Not Acceptable, no body.</summary>
-    public static IResult NotAcceptable() => TypedResults.StatusCode(StatusCodes.Status406NotAcceptable);
+    public static IResult NotAcceptable() => new EmptyResult(StatusCodes.Status406NotAcceptable);
+
+    /// <summary>A status with no body: status-code pages (which would add problem+json) are turned off for the response.</summary>
+    private sealed class EmptyResult(int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            if (httpContext.Features.Get<IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+
+            httpContext.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+    }
 }

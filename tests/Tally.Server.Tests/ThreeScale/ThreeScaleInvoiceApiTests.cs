@@ -304,6 +304,24 @@ public abstract class ThreeScaleInvoiceApiTests(TallyFixture fx)
         Assert.Equal("2027-00000042", Value(yearly, "friendly_id"));
     }
 
+    [Fact]
+    public async Task Parameters_may_come_as_a_JSON_body_flat_or_wrapped_and_a_blank_period_on_update_is_refused()
+    {
+        var tenant = await CreateTenantAsync(fx);
+        using var client = await BillingClientAsync(fx);
+
+        var created = await JsonAsync(await client.PostAsync("/api/invoices.json", TallyFixture.Json($$"""{"account_id":"{{tenant}}","period":"2027-02"}""")), HttpStatusCode.Created);
+        var id = (long)created["invoice"]!["id"]!;
+        Assert.Equal("2027-02-01", (string?)created["invoice"]!["period"]!["from"]);
+
+        var moved = await JsonAsync(await client.PutAsync($"/api/invoices/{id}.json", TallyFixture.Json("""{"invoice":{"period":"2027-04"}}""")));
+        Assert.Equal("2027-04-01", (string?)moved["invoice"]!["period"]!["from"]);
+
+        var blank = await JsonAsync(await client.PutAsync($"/api/invoices/{id}.json", Form(("period", " "))), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Billing period format should be YYYY-MM", (string?)blank["errors"]!["period"]![0]);
+        Assert.Equal("2027-04-01", Value((await GetInvoiceAsync(client, id)).Element("period")!, "from"));
+    }
+
     [Theory]
     [InlineData("2027-6-00000001")]
     [InlineData("2027-06-0000001")]

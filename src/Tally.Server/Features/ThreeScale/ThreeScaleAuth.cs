@@ -79,8 +79,15 @@ public static class ThreeScaleAuth
 
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            return NonBlank(form["access_token"]);
+            try
+            {
+                var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+                return NonBlank(form["access_token"]);
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
         }
 
         return null;

@@ -147,7 +147,10 @@ public static partial class ThreeScaleBillingEndpoints
         var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.TenantId == invoice.TenantId, ct);
         if (p["period"] is { } periodText)
         {
-            var (period, problem) = ResolvePeriod(f, periodText, tenant, now);
+            // On update a blank period is malformed, not "the current month".
+            var (period, problem) = string.IsNullOrWhiteSpace(periodText)
+                ? (null, ThreeScaleErrors.Unprocessable(f, ThreeScaleErrors.PeriodFormat, "period"))
+                : ResolvePeriod(f, periodText, tenant, now);
             if (problem is not null)
             {
                 return problem;

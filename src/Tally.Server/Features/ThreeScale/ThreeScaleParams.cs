@@ -28,7 +28,17 @@ public sealed class ThreeScaleParams
 
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (InvalidDataException)
+            {
+                // A malformed form carries no parameters; the handler reports what is missing.
+                form = FormCollection.Empty;
+            }
+
             foreach (var (key, value) in form)
             {
                 result.Set(key, value.ToString());

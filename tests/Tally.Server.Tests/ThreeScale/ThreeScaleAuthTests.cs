@@ -115,6 +115,25 @@ public abstract class ThreeScaleAuthTests(TallyFixture fx)
         }
     }
 
+    [Theory]
+    [InlineData("multipart/form-data; boundary=xyz", "--xyz\r\nContent-Disposition: form-data; name=\"account_id\"\r\n\r\nabc")]
+    [InlineData("multipart/form-data", "garbage")]
+    [InlineData("application/x-www-form-urlencoded", "%%%=%%%&&")]
+    public async Task A_malformed_form_is_never_a_500(string contentType, string body)
+    {
+        var (_, secret) = await fx.CreateTokenAsync(null, "admin", scopes: ["billing"]);
+        using var anonymous = fx.Client(null);
+        using var authorised = fx.Client(secret);
+
+        foreach (var client in new[] { anonymous, authorised })
+        {
+            using var content = new StringContent(body, Encoding.UTF8);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            var response = await client.PostAsync("/api/invoices.xml", content);
+            Assert.True((int)response.StatusCode is 400 or 403, $"{contentType}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     [Fact]
     public async Task The_token_is_read_from_the_query_the_form_Bearer_APIToken_and_HTTP_Basic()
     {

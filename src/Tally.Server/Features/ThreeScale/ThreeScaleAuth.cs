@@ -84,8 +84,9 @@ public static class ThreeScaleAuth
                 var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
                 return NonBlank(form["access_token"]);
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException || (e is IOException && !request.HttpContext.RequestAborted.IsCancellationRequested))
             {
+                // A malformed form carries no token.
                 return null;
             }
         }

@@ -33,9 +33,10 @@ public sealed class ThreeScaleParams
             {
                 form = await request.ReadFormAsync(ct);
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException || (e is IOException && !ct.IsCancellationRequested))
             {
-                // A malformed form carries no parameters; the handler reports what is missing.
+                // A malformed form (bad multipart framing, a body cut short) carries no parameters; the handler reports
+                // what is missing.
                 form = FormCollection.Empty;
             }
 

@@ -63,6 +63,15 @@ public abstract class ThreeScaleAuthTests(TallyFixture fx)
             }
         }
 
+        var (revokedId, revoked) = await fx.CreateTokenAsync(null, "admin", scopes: ["billing"]);
+        using (var op = fx.Operator())
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync($"/api/admin/tokens/{revokedId}")).StatusCode);
+        }
+
+        using var revokedClient = fx.Client(revoked);
+        Assert.Equal("Access denied", (await XmlAsync(await revokedClient.GetAsync("/api/invoices.xml"), HttpStatusCode.Forbidden)).Value);
+
         using var query = fx.Client(null);
         var badQuery = await XmlAsync(await query.GetAsync("/api/invoices.xml?access_token=tly_unknown_0000000000000000000000000000000000000"), HttpStatusCode.Forbidden);
         Assert.Equal("Access denied", badQuery.Value);

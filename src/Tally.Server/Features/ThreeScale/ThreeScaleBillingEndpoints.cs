@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Tally.Domain;
 using Tally.Domain.Invoicing;
 using Tally.Domain.Tenants;
@@ -566,7 +567,7 @@ public static partial class ThreeScaleBillingEndpoints
     /// Opens a transaction, takes the lock of the invoice's tenant and returns the invoice, tracked (null, with or without a
     /// transaction, when it does not exist).
     /// </summary>
-    private static async Task<(InvoiceRow? Invoice, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? Tx)> LockInvoiceAsync(
+    private static async Task<(InvoiceRow? Invoice, IDbContextTransaction? Tx)> LockInvoiceAsync(
         TallyDbContext db, long? id, CancellationToken ct)
     {
         if (id is not { } invoiceId)

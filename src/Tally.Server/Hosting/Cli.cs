@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Access;
 using Tally.Server.Auth;
+using Tally.Server.Features.Billing;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.Subscriptions;
@@ -72,6 +73,13 @@ public static class Cli
                     Bootstrap.DemoTenant, clock.GetUtcNow(), CancellationToken.None))
             {
                 Console.WriteLine($"Demo billing: a primary test card (tok_visa) and add-on {DemoSubscriptions.DemoAddOn} for the last {DemoSubscriptions.AddOnDays} days.");
+            }
+
+            var billed = await app.Services.GetRequiredService<BillingEngine>()
+                .BillTenantAsync(Bootstrap.DemoTenant, clock.GetUtcNow(), dryRun: false, CancellationToken.None);
+            if (billed.Invoices.Count > 0)
+            {
+                Console.WriteLine($"Demo invoices: {string.Join(", ", billed.Invoices.Select(i => i.FriendlyId))} (the months before this one).");
             }
         }
 

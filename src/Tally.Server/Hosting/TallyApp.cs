@@ -90,6 +90,7 @@ public static class TallyApp
         app.MapPlanTransitions();
         app.MapPaymentMethods();
         app.MapSubscriptions();
+        app.MapBillingRuns();
         return app;
     }
 }

@@ -137,7 +137,15 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
     /// allow end). Assigning the plan the tenant is already on changes nothing. Returns null when the tenant does not exist; throws
     /// <see cref="RequestValidationException"/> (field <c>plan</c>) for an unknown plan or one in another currency.
     /// </summary>
-    public async Task<TenantPlanResponse?> AssignPlanAsync(string tenantId, string planName, DateTimeOffset now, CancellationToken ct)
+    public async Task<TenantPlanResponse?> AssignPlanAsync(string tenantId, string planName, DateTimeOffset now, CancellationToken ct) =>
+        await AssignPlanAsync(tenantId, planName, effectiveAt: null, now, ct);
+
+    /// <summary>
+    /// Puts the tenant on <paramref name="planName"/> from <paramref name="effectiveAt"/> (null: now; earlier than now:
+    /// back-dated, see <see cref="PlanSubscriptions.BackdateAsync"/>, refused with a 400 on <c>effective_at</c> before the
+    /// end of the last invoiced period). Null when the tenant does not exist.
+    /// </summary>
+    public async Task<TenantPlanResponse?> AssignPlanAsync(string tenantId, string planName, DateTimeOffset? effectiveAt, DateTimeOffset now, CancellationToken ct)
     {
         var result = await WriteAsync(async db =>
         {
@@ -161,13 +169,25 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
                 return null;
             }
 
-            var current = await PlanSubscriptions.InEffectAsync(db, tenantId, now, ct);
-            if (current?.Plan == planName)
+            var from = effectiveAt ?? now;
+            var current = await PlanSubscriptions.InEffectAsync(db, tenantId, from, ct);
+            if (current?.Plan == planName && (effectiveAt is null || current.StartsAt == from))
             {
                 return new TenantPlanResponse(tenantId, planName, current.StartsAt);
             }
 
-            var created = await PlanSubscriptions.SwitchAsync(db, tenantId, CatalogMapping.ToPlan(planName, body), now, now, ct);
+            PlanSubscriptionRow created;
+            try
+            {
+                created = from < now
+                    ? await PlanSubscriptions.BackdateAsync(db, tenantId, CatalogMapping.ToPlan(planName, body), from, now, ct)
+                    : await PlanSubscriptions.SwitchAsync(db, tenantId, CatalogMapping.ToPlan(planName, body), from, now, ct);
+            }
+            catch (ArgumentOutOfRangeException e) when (e.ParamName == "from")
+            {
+                throw new RequestValidationException("effective_at", $"effective_at {from:O} lies in a period already invoiced: {e.Message.Split(" (Parameter", 2)[0]}");
+            }
+
             tenant.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
             return new TenantPlanResponse(tenantId, planName, created.StartsAt);

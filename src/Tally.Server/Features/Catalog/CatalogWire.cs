@@ -92,7 +92,8 @@ public sealed record AddOnListResponse(IReadOnlyList<AddOnBody> Items);
 public sealed record PlanListResponse(IReadOnlyList<PlanBody> Items);
 
 /// <summary><c>PUT /api/admin/tenants/{tenant}/plan</c> body.</summary>
-public sealed record TenantPlanRequest(string? Plan);
+/// <param name="EffectiveAt">RFC 3339; null = now. May lie in the past (back to the end of the last invoiced period) or the future.</param>
+public sealed record TenantPlanRequest(string? Plan, string? EffectiveAt = null);
 
 /// <summary>A tenant's plan assignment.</summary>
 public sealed record TenantPlanResponse(string Tenant, string Plan, DateTimeOffset EffectiveAt);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tally.Domain;
 using Tally.Server.Auth;
@@ -16,7 +17,7 @@ public static class TenantPlanEndpoints
     {
         var group = routes.MapGroup("/api/admin/tenants/{tenant}/plan").WithTags("Tenants");
         group.MapGet("/", GetAsync).WithSummary("The tenant's plan and when it took effect (404 when none is assigned).");
-        group.MapPut("/", PutAsync).WithSummary("Put the tenant on a plan of the catalog from now; its default quota becomes the base of the tenant's limits.");
+        group.MapPut("/", PutAsync).WithSummary("Put the tenant on a plan of the catalog from now or from effective_at (past or future); its default quota becomes the base of the tenant's limits.");
         return routes;
     }
 
@@ -51,8 +52,24 @@ public static class TenantPlanEndpoints
         }
 
         var plan = Names.RequireDns1035Label(body.Plan, "plan");
-        return await store.AssignPlanAsync(tenant, plan, CatalogAccess.Now(clock), ct) is { } assigned
+        var effectiveAt = EffectiveAt(body.EffectiveAt);
+        return await store.AssignPlanAsync(tenant, plan, effectiveAt, CatalogAccess.Now(clock), ct) is { } assigned
             ? TypedResults.Ok(assigned)
             : TenantScope.TenantNotFound(tenant);
+    }
+
+    /// <summary>RFC 3339 with an offset or Z, years 2000–9998; null when absent.</summary>
+    private static DateTimeOffset? EffectiveAt(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return text.Length >= 20 && (text.EndsWith('Z') || text.EndsWith('z') || text[^6] is '+' or '-')
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var instant)
+            && instant.Year is >= 2000 and <= 9998
+            ? instant
+            : throw new RequestValidationException("effective_at", $"effective_at '{CatalogMapping.Cut(text)}' is not an RFC 3339 date-time between 2000 and 9998 such as 2026-01-01T00:00:00Z.");
     }
 }

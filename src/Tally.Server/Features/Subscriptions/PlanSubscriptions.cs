@@ -45,10 +45,35 @@ public static class PlanSubscriptions
     public static async Task<PlanSubscriptionRow> SwitchAsync(
         TallyDbContext db, string tenantId, PlanDefinition plan, DateTimeOffset from, DateTimeOffset now, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(plan);
         from = from.ToUniversalTime();
+        ArgumentOutOfRangeException.ThrowIfLessThan(from, now.ToUniversalTime());
+        return await SwitchCoreAsync(db, tenantId, plan, from, now, ct);
+    }
+
+    /// <summary>
+    /// <see cref="SwitchAsync"/> for a <paramref name="from"/> that may lie in the past (a tenant migrated from another
+    /// billing system keeps its start date): allowed back to the end of the last period a billing run invoiced
+    /// (<c>tenants.billed_through</c>); earlier throws <see cref="ArgumentOutOfRangeException"/>, because those periods'
+    /// invoices are issued and immutable.
+    /// </summary>
+    public static async Task<PlanSubscriptionRow> BackdateAsync(
+        TallyDbContext db, string tenantId, PlanDefinition plan, DateTimeOffset from, DateTimeOffset now, CancellationToken ct)
+    {
+        from = from.ToUniversalTime();
+        var billedThrough = await db.Tenants.Where(t => t.TenantId == tenantId).Select(t => t.BilledThrough).SingleOrDefaultAsync(ct);
+        if (billedThrough is { } through && from < through)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), from, $"Periods up to {through:O} are already invoiced.");
+        }
+
+        return await SwitchCoreAsync(db, tenantId, plan, from, now, ct);
+    }
+
+    private static async Task<PlanSubscriptionRow> SwitchCoreAsync(
+        TallyDbContext db, string tenantId, PlanDefinition plan, DateTimeOffset from, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
         now = now.ToUniversalTime();
-        ArgumentOutOfRangeException.ThrowIfLessThan(from, now);
         var timeZone = await db.Tenants.Where(t => t.TenantId == tenantId).Select(t => t.TimeZone).SingleOrDefaultAsync(ct)
             ?? throw new InvalidOperationException($"Tenant '{tenantId}' does not exist.");
 

@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Features.Billing;
 using Tally.Server.Tests.Infrastructure;
+using Tally.Storage;
+using Tally.Storage.Entities;
 
 namespace Tally.Server.Tests.Billing;
 
@@ -115,10 +117,13 @@ public abstract class BillingRunApiTests(TallyFixture fx)
     }
 
     [Fact]
-    public async Task A_run_is_accepted_with_its_location_and_reaches_finished_with_every_tenant_done()
+    public async Task A_run_is_accepted_with_its_location_reaches_finished_and_issues_the_closed_months_invoices()
     {
         using var op = fx.Operator();
-        var tenants = new[] { await fx.CreateTenantAsync(), await fx.CreateTenantAsync() };
+        var kit = new BillingTestKit(fx);
+        var billed = await kit.TenantAsync();
+        await kit.AssignAsync(billed, await kit.PlanAsync("99.00"), "2026-09-16T00:00:00Z");
+        var tenants = new[] { billed, await kit.TenantAsync() };
         var date = DateOnly.FromDateTime(fx.Clock.GetUtcNow().UtcDateTime).AddDays(-1).ToString("yyyy-MM-dd");
 
         var response = await op.PostAsJsonAsync(Runs, new { date, tenants, dry_run = false });
@@ -135,17 +140,62 @@ public abstract class BillingRunApiTests(TallyFixture fx)
         Assert.False((bool)run["dry_run"]!);
         Assert.Equal(2, (int)run["tenants_total"]!);
         Assert.Equal(2, (int)run["tenants_done"]!);
+        Assert.Equal(2, (int)run["invoices_issued"]!); // September (prorated) and October
+        Assert.Equal(0, (int)run["charges_made"]!); // due two days after issue
         Assert.Equal(tenants, run["tenants"]!.AsArray().Select(t => (string)t!).ToArray());
+        Assert.DoesNotContain(run["errors"]!.AsArray(), e => e!["invoice"] is null);
         Assert.NotNull(run["started_at"]);
         Assert.NotNull(run["finished_at"]);
         Assert.NotNull(run["created_at"]);
+        Assert.Equal(["2026-09", "2026-10"], (await kit.InvoicesAsync(billed)).Select(i => i.Invoice.Period));
+    }
+
+    [Fact]
+    public async Task A_second_run_adds_no_invoice_and_charges_what_has_fallen_due()
+    {
+        using var op = fx.Operator();
+        var kit = new BillingTestKit(fx);
+        var tenant = await kit.TenantAsync();
+        await kit.AssignAsync(tenant, await kit.PlanAsync("50.00"), "2026-09-01T00:00:00Z");
+        var first = await WaitAsync(op, (await op.PostAsJsonAsync(Runs, new { tenants = new[] { tenant } })).Headers.Location!.ToString());
+        fx.Clock.Advance(TimeSpan.FromDays(3));
+
+        var second = await WaitAsync(op, (await op.PostAsJsonAsync(Runs, new { tenants = new[] { tenant } })).Headers.Location!.ToString());
+
+        Assert.Equal(2, (int)first["invoices_issued"]!);
+        Assert.Equal("finished", (string?)second["state"]);
+        Assert.Equal(0, (int)second["invoices_issued"]!);
+        Assert.Equal(2, (int)second["charges_made"]!); // no payment method: each attempt is recorded as declined
+        Assert.Equal(2, (await kit.InvoicesAsync(tenant)).Count);
+        Assert.Equal(2, (await kit.TransactionsAsync(tenant)).Count);
+    }
+
+    [Fact]
+    public async Task A_dry_run_reports_the_invoices_it_would_issue_and_writes_none()
+    {
+        using var op = fx.Operator();
+        var kit = new BillingTestKit(fx);
+        var tenant = await kit.TenantAsync();
+        await kit.AssignAsync(tenant, await kit.PlanAsync("20.00"), "2026-10-01T00:00:00Z");
+
+        var run = await WaitAsync(op, (await op.PostAsJsonAsync(Runs, new { tenants = new[] { tenant }, dry_run = true })).Headers.Location!.ToString());
+
+        Assert.Equal("finished", (string?)run["state"]);
+        Assert.True((bool)run["dry_run"]!);
+        Assert.Equal(1, (int)run["invoices_issued"]!);
+        Assert.Empty(run["errors"]!.AsArray());
+        Assert.Empty(await kit.InvoicesAsync(tenant));
     }
 
     [Fact]
     public async Task A_tenant_that_cannot_be_billed_is_recorded_with_its_error_and_the_run_goes_on()
     {
         using var op = fx.Operator();
-        var tenants = new[] { await fx.CreateTenantAsync(), "gone-" + TallyFixture.NewTenantName(), await fx.CreateTenantAsync() };
+        var kit = new BillingTestKit(fx);
+        var billed = await kit.TenantAsync();
+        await kit.AssignAsync(billed, await kit.PlanAsync("10.00"), "2026-10-01T00:00:00Z");
+        var broken = await BrokenTenantAsync(fx);
+        var tenants = new[] { billed, "gone-" + TallyFixture.NewTenantName(), broken, await fx.CreateTenantAsync() };
         var runs = fx.Services.GetRequiredService<BillingRuns>();
 
         // As if the tenant was removed between the request and the run: the request validated it, the run finds it gone.
@@ -154,11 +204,14 @@ public abstract class BillingRunApiTests(TallyFixture fx)
         var run = await WaitAsync(op, $"{Runs}/{row.Id}");
 
         Assert.Equal("finished", (string?)run["state"]);
-        Assert.Equal(3, (int)run["tenants_total"]!);
-        Assert.Equal(3, (int)run["tenants_done"]!);
-        var errors = run["errors"]!.AsArray().Select(e => ((string)e!["tenant"]!, (string)e["error"]!)).ToList();
+        Assert.Equal(4, (int)run["tenants_total"]!);
+        Assert.Equal(4, (int)run["tenants_done"]!);
+        Assert.Equal(1, (int)run["invoices_issued"]!);
+        var errors = run["errors"]!.AsArray().Where(e => e!["invoice"] is null).Select(e => ((string)e!["tenant"]!, (string)e["error"]!)).ToList();
+        Assert.Equal(2, errors.Count);
         Assert.Contains(errors, e => e.Item1 == tenants[1] && e.Item2.Contains("does not exist", StringComparison.Ordinal));
-        Assert.DoesNotContain(errors, e => e.Item1 == tenants[0] || e.Item1 == tenants[2]);
+        Assert.Contains(errors, e => e.Item1 == broken && e.Item2.Contains(MissingPlan, StringComparison.Ordinal));
+        Assert.Single(await kit.InvoicesAsync(billed));
     }
 
     [Fact]
@@ -195,6 +248,19 @@ public abstract class BillingRunApiTests(TallyFixture fx)
         Assert.Equal([second, first], two.Select(r => (string)r!["id"]!).ToArray());
         Assert.Equal(second, (string?)Assert.Single(one)!["id"]);
         Assert.True((bool)two[0]!["dry_run"]!);
+    }
+
+    internal const string MissingPlan = "plan-gone-from-the-catalog";
+
+    /// <summary>A tenant the engine refuses to bill: its plan subscription names a plan the catalog does not have.</summary>
+    internal static async Task<string> BrokenTenantAsync(TallyFixture fx)
+    {
+        var tenant = await new BillingTestKit(fx).TenantAsync();
+        await using var db = fx.Services.GetRequiredService<TallyDatabase>().CreateContext();
+        var start = new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero);
+        db.PlanSubscriptions.Add(new PlanSubscriptionRow { TenantId = tenant, Id = "sub-" + Guid.NewGuid().ToString("D"), Plan = MissingPlan, StartsAt = start, CreatedAt = start });
+        await db.SaveChangesAsync();
+        return tenant;
     }
 
     internal static async Task<JsonObject> WaitAsync(HttpClient client, string location, TimeSpan? timeout = null)

@@ -14,53 +14,61 @@ public sealed class BillingRunCliTests
     [Fact]
     public async Task Billing_run_bills_the_named_tenants_in_the_foreground_records_the_run_and_reports_progress()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-billcli-{Guid.NewGuid():N}.db");
-        var (a, b, _) = await SeedAsync(file);
+        var seed = await SeedAsync(new SqliteFixture());
 
-        var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{file}\" --tenant {a} --tenant {b} --date {Today}");
+        var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{seed.Connection}\" --tenant {seed.Billed} --tenant {seed.NoPlan} --date {Today}");
 
-        var run = Assert.Single(await RunsAsync(file));
+        Assert.True(exit == 0, output);
+        var run = Assert.Single(await RunsAsync(seed.Connection));
         Assert.Equal("cli", run.RequestedBy);
         Assert.Equal("finished", run.State);
         Assert.Equal(Today, run.Date);
         Assert.Equal(2, run.TenantsTotal);
         Assert.Equal(2, run.TenantsDone);
+        Assert.True(run.InvoicesIssued >= 2, $"{run.InvoicesIssued} invoices"); // September and October at least
+        Assert.Equal(run.InvoicesIssued, await InvoiceCountAsync(seed.Connection));
         Assert.Contains("billing: 2/2 tenants", output, StringComparison.Ordinal);
-        Assert.Contains($"Billing run {run.Id} for {Today} finished: 2/2 tenants", output, StringComparison.Ordinal);
-        Assert.Equal(run.Error is null ? 0 : 1, exit);
+        Assert.Contains($"Billing run {run.Id} for {Today} finished: 2/2 tenants, {run.InvoicesIssued} invoices issued", output, StringComparison.Ordinal);
+        Assert.Contains("0 tenants failed", output, StringComparison.Ordinal);
+
+        var (again, againOutput) = await TallyProcess.RunAsync($"billing run --database \"{seed.Connection}\" --tenant {seed.Billed}");
+        Assert.Equal(0, again);
+        Assert.Contains("finished: 1/1 tenants, 0 invoices issued", againOutput, StringComparison.Ordinal);
+        Assert.Equal(run.InvoicesIssued, await InvoiceCountAsync(seed.Connection));
     }
 
     [Fact]
-    public async Task A_tenant_that_fails_makes_the_exit_code_1_and_is_named_on_stderr()
+    public async Task A_tenant_that_fails_makes_the_exit_code_1_and_is_named_on_stderr_while_the_others_are_billed()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-billfail-{Guid.NewGuid():N}.db");
-        var (_, _, broken) = await SeedAsync(file);
+        var seed = await SeedAsync(new SqliteFixture());
 
-        var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{file}\" --tenant {broken}");
+        var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{seed.Connection}\" --tenant {seed.Broken} --tenant {seed.Billed} --no-invoice-pdfs");
 
         Assert.Equal(1, exit);
-        Assert.Contains($"tenant {broken}:", output, StringComparison.Ordinal);
+        Assert.Contains($"tenant {seed.Broken}: Plan '{BillingRunApiTests.MissingPlan}'", output, StringComparison.Ordinal);
+        Assert.Contains("2/2 tenants", output, StringComparison.Ordinal);
         Assert.Contains("1 tenants failed", output, StringComparison.Ordinal);
-        var run = Assert.Single(await RunsAsync(file));
-        Assert.Contains(broken, run.Error, StringComparison.Ordinal);
+        var run = Assert.Single(await RunsAsync(seed.Connection));
+        Assert.Contains(seed.Broken, run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(seed.Billed, run.Error, StringComparison.Ordinal);
+        Assert.True(run.InvoicesIssued >= 2);
     }
 
     [Fact]
     public async Task A_dry_run_over_every_tenant_on_PostgreSQL_writes_only_the_run()
     {
-        var connection = await PostgresServer.CreateDatabaseAsync();
-        await SeedAsync(connection);
+        var seed = await SeedAsync(new PostgresFixture());
 
-        var (_, output) = await TallyProcess.RunAsync($"billing run --database \"{connection}\" --dry-run", new Dictionary<string, string> { ["TALLY_BILLING_HOUR"] = "0" });
+        var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{seed.Connection}\" --dry-run", new Dictionary<string, string> { ["TALLY_BILLING_HOUR"] = "0" });
 
-        var run = Assert.Single(await RunsAsync(connection));
+        Assert.Equal(1, exit); // the broken tenant fails in a dry run too
+        var run = Assert.Single(await RunsAsync(seed.Connection));
         Assert.True(run.DryRun);
         Assert.Equal(3, run.TenantsTotal);
         Assert.Equal(3, run.TenantsDone);
-        Assert.Contains("(dry run) finished: 3/3 tenants", output, StringComparison.Ordinal);
-        await using var database = new TallyDatabase(connection);
-        await using var db = database.CreateContext();
-        Assert.Equal(0, await db.Invoices.CountAsync());
+        Assert.True(run.InvoicesIssued >= 2, $"{run.InvoicesIssued} invoices");
+        Assert.Contains($"(dry run) finished: 3/3 tenants, {run.InvoicesIssued} invoices would be issued", output, StringComparison.Ordinal);
+        Assert.Equal(0, await InvoiceCountAsync(seed.Connection));
     }
 
     [Theory]
@@ -76,7 +84,7 @@ public sealed class BillingRunCliTests
     public async Task Bad_arguments_exit_2_with_a_message_and_start_no_run(string arguments, string message)
     {
         var file = Path.Combine(Path.GetTempPath(), $"tally-billargs-{Guid.NewGuid():N}.db");
-        var (a, _, _) = await SeedAsync(file);
+        var a = await SeedPlainAsync(file);
 
         var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{file}\" {arguments.Replace("{a}", a, StringComparison.Ordinal)}");
 
@@ -121,7 +129,7 @@ public sealed class BillingRunCliTests
     public async Task Serve_past_the_billing_hour_starts_todays_scheduled_run_at_start_up()
     {
         var file = Path.Combine(Path.GetTempPath(), $"tally-billsched-{Guid.NewGuid():N}.db");
-        await SeedAsync(file);
+        await SeedPlainAsync(file);
         var (process, _) = await TallyProcess.ServeAsync(file, new Dictionary<string, string> { ["TALLY_BILLING_HOUR"] = "0" });
         await using (process)
         {
@@ -135,28 +143,51 @@ public sealed class BillingRunCliTests
         var run = Assert.Single(await RunsAsync(file));
         Assert.Equal($"run-daily-{Today}", run.Id);
         Assert.Equal("finished", run.State);
-        Assert.Equal(3, run.TenantsDone);
+        Assert.Equal(1, run.TenantsDone);
     }
 
-    /// <summary>Migrates and adds three tenants: two ordinary ones and one the engine cannot bill (an unknown time zone).</summary>
-    private static async Task<(string A, string B, string Broken)> SeedAsync(string connection)
+    /// <summary>
+    /// Through an in-process server on a fresh database (then stopped): a tenant on a 99.00 plan since 16 September, one
+    /// on no plan, and one the engine cannot bill (its plan is missing from the catalog).
+    /// </summary>
+    private static async Task<(string Connection, string Billed, string NoPlan, string Broken)> SeedAsync(TallyFixture fx)
+    {
+        await fx.InitializeAsync();
+        try
+        {
+            var kit = new BillingTestKit(fx);
+            var billed = await kit.TenantAsync();
+            await kit.AssignAsync(billed, await kit.PlanAsync("99.00"), "2026-09-16T00:00:00Z");
+            return (fx.ConnectionString, billed, await kit.TenantAsync(), await BillingRunApiTests.BrokenTenantAsync(fx));
+        }
+        finally
+        {
+            await fx.DisposeAsync();
+        }
+    }
+
+    /// <summary>Migrates and adds one tenant (no plan) directly; returns its name.</summary>
+    private static async Task<string> SeedPlainAsync(string connection)
     {
         await using var database = new TallyDatabase(connection);
         await database.MigrateAsync();
         var now = DateTimeOffset.UtcNow;
-        var names = (A: TallyFixture.NewTenantName(), B: TallyFixture.NewTenantName(), Broken: TallyFixture.NewTenantName());
+        var name = TallyFixture.NewTenantName();
         await using var db = database.CreateContext();
-        foreach (var (name, zone) in new[] { (names.A, "UTC"), (names.B, "Europe/Berlin"), (names.Broken, "Nowhere/Atlantis") })
+        db.Tenants.Add(new TenantRow
         {
-            db.Tenants.Add(new TenantRow
-            {
-                TenantId = name, DisplayName = name, Currency = "USD", TimeZone = zone, Locale = "en", BillingMode = "postpaid", VatRate = "0",
-                CreatedAt = now.AddDays(-60), UpdatedAt = now.AddDays(-60),
-            });
-        }
-
+            TenantId = name, DisplayName = name, Currency = "USD", TimeZone = "UTC", Locale = "en", BillingMode = "postpaid", VatRate = "0",
+            CreatedAt = now, UpdatedAt = now,
+        });
         await db.SaveChangesAsync();
-        return names;
+        return name;
+    }
+
+    private static async Task<int> InvoiceCountAsync(string connection)
+    {
+        await using var database = new TallyDatabase(connection);
+        await using var db = database.CreateContext();
+        return await db.Invoices.CountAsync();
     }
 
     private static async Task<List<BillingRunRow>> RunsAsync(string connection)

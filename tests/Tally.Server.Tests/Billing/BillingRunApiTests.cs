@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Features.Billing;
 using Tally.Server.Tests.Infrastructure;
@@ -212,6 +213,43 @@ public abstract class BillingRunApiTests(TallyFixture fx)
         Assert.Contains(errors, e => e.Item1 == tenants[1] && e.Item2.Contains("does not exist", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Item1 == broken && e.Item2.Contains(MissingPlan, StringComparison.Ordinal));
         Assert.Single(await kit.InvoicesAsync(billed));
+    }
+
+    [Fact]
+    public async Task A_run_abandoned_by_a_dead_process_is_claimed_again_after_ten_minutes_and_a_live_one_is_not()
+    {
+        using var op = fx.Operator();
+        var kit = new BillingTestKit(fx);
+        var tenant = await kit.TenantAsync();
+        await kit.AssignAsync(tenant, await kit.PlanAsync("30.00"), "2026-10-01T00:00:00Z");
+        var runs = fx.Services.GetRequiredService<BillingRuns>();
+        var today = BillingRuns.Today(fx.Clock.GetUtcNow());
+        var dead = (await runs.TryCreateAsync(BillingRuns.NewId(), today, [tenant], dryRun: false, "dead-process", CancellationToken.None))!;
+        var live = (await runs.TryCreateAsync(BillingRuns.NewId(), today, [tenant], dryRun: true, "live-process", CancellationToken.None))!;
+        var now = fx.Clock.GetUtcNow();
+        await using (var db = fx.Services.GetRequiredService<TallyDatabase>().CreateContext())
+        {
+            foreach (var (id, touched) in new[] { (dead.Id, now.AddMinutes(-11)), (live.Id, now) })
+            {
+                await db.BillingRuns.Where(r => r.Id == id).ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.State, BillingRuns.Running).SetProperty(r => r.StartedAt, touched).SetProperty(r => r.UpdatedAt, touched));
+            }
+        }
+
+        // The sweep runs every minute of the (fake) clock; the live run stays younger than ten minutes throughout.
+        JsonObject reclaimed = [];
+        for (var minute = 0; minute < 5 && (string?)reclaimed["state"] != "finished"; minute++)
+        {
+            fx.Clock.Advance(TimeSpan.FromMinutes(1));
+            reclaimed = await WaitAsync(op, $"{Runs}/{dead.Id}", TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal("finished", (string?)reclaimed["state"]);
+        Assert.Equal(1, (int)reclaimed["invoices_issued"]!);
+        Assert.Single(await kit.InvoicesAsync(tenant));
+        var untouched = await GetAsync(op, $"{Runs}/{live.Id}");
+        Assert.Equal("running", (string?)untouched["state"]);
+        Assert.Equal(0, (int)untouched["tenants_done"]!);
     }
 
     [Fact]

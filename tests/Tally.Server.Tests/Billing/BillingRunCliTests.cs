@@ -16,7 +16,9 @@ public sealed class BillingRunCliTests
     {
         var seed = await SeedAsync(new SqliteFixture());
 
-        var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{seed.Connection}\" --tenant {seed.Billed} --tenant {seed.NoPlan} --date {Today}");
+        var (exit, output) = await TallyProcess.RunAsync(
+            $"billing run --database \"{seed.Connection}\" --tenant {seed.Billed} --tenant {seed.NoPlan} --date {Today} --operator-address \"1 Harbour Rd; Port Town\"",
+            new Dictionary<string, string> { ["TALLY_OPERATOR_NAME"] = "Example Ops GmbH" });
 
         Assert.True(exit == 0, output);
         var run = Assert.Single(await RunsAsync(seed.Connection));
@@ -30,6 +32,9 @@ public sealed class BillingRunCliTests
         Assert.Contains("billing: 2/2 tenants", output, StringComparison.Ordinal);
         Assert.Contains($"Billing run {run.Id} for {Today} finished: 2/2 tenants, {run.InvoicesIssued} invoices issued", output, StringComparison.Ordinal);
         Assert.Contains("0 tenants failed", output, StringComparison.Ordinal);
+        var seller = await SellerBlockAsync(seed.Connection);
+        Assert.Contains("Example Ops GmbH", seller, StringComparison.Ordinal);
+        Assert.Contains("[\"1 Harbour Rd\",\"Port Town\"]", seller, StringComparison.Ordinal);
 
         var (again, againOutput) = await TallyProcess.RunAsync($"billing run --database \"{seed.Connection}\" --tenant {seed.Billed}");
         Assert.Equal(0, again);
@@ -181,6 +186,13 @@ public sealed class BillingRunCliTests
         });
         await db.SaveChangesAsync();
         return name;
+    }
+
+    private static async Task<string> SellerBlockAsync(string connection)
+    {
+        await using var database = new TallyDatabase(connection);
+        await using var db = database.CreateContext();
+        return (await db.Invoices.AsNoTracking().OrderBy(i => i.Id).FirstAsync()).FromAddressJson ?? "";
     }
 
     private static async Task<int> InvoiceCountAsync(string connection)

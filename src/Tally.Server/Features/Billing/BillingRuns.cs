@@ -117,11 +117,23 @@ public sealed class BillingRuns(TallyDatabase database, TimeProvider clock)
         }
         catch (DbUpdateException)
         {
-            // The primary key: another process inserted the same id between the check and the insert.
-            return null;
+            // The primary key: another process inserted the same id between the check and the insert. Anything else is
+            // not swallowed: the scheduler must not take a failed insert for "another process has started today's run".
+            if (await ExistsAsync(id, ct))
+            {
+                return null;
+            }
+
+            throw;
         }
 
         return row;
+    }
+
+    private async Task<bool> ExistsAsync(string id, CancellationToken ct)
+    {
+        await using var db = database.CreateContext();
+        return await db.BillingRuns.AnyAsync(r => r.Id == id, ct);
     }
 
     /// <summary>

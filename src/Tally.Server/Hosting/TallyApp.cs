@@ -7,6 +7,7 @@ using Tally.Server.Features.Admin;
 using Tally.Server.Features.Billing;
 using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Health;
+using Tally.Server.Features.Invoices;
 using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.Quotas;
@@ -91,6 +92,7 @@ public static class TallyApp
         app.MapPaymentMethods();
         app.MapSubscriptions();
         app.MapBillingRuns();
+        app.MapF5Invoices();
         return app;
     }
 }

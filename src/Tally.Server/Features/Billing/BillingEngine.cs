@@ -151,7 +151,9 @@ public sealed class BillingEngine(
 
             if (!lateAdded && lateWindow.Count > 0)
             {
-                lines.AddRange(await LateLinesAsync(db, context, lateWindow, rated, now, ct));
+                // Keyed by the start of the period whose invoice carries them: each period is billed once, so a later
+                // run adds the usage that arrived since under a new key.
+                lines.AddRange(await LateLinesAsync(db, context, lateWindow, rated, period.Start, ct));
                 lateAdded = true;
             }
 
@@ -316,7 +318,7 @@ public sealed class BillingEngine(
 
     /// <summary>Late-usage lines: each period of <paramref name="window"/> rated again and compared with what its usage lines billed.</summary>
     private static async Task<List<LineItem>> LateLinesAsync(
-        TallyDbContext db, TenantContext context, List<BillingPeriod> window, Dictionary<DateTimeOffset, List<RatedMetric>> rated, DateTimeOffset now, CancellationToken ct)
+        TallyDbContext db, TenantContext context, List<BillingPeriod> window, Dictionary<DateTimeOffset, List<RatedMetric>> rated, DateTimeOffset carriedFrom, CancellationToken ct)
     {
         var oldest = window.Min(p => p.Start);
         var billed = await db.InvoiceLineItems.AsNoTracking()
@@ -333,7 +335,7 @@ public sealed class BillingEngine(
                     && (b.SourceKey == SourceKeys.Usage(metric.Metric, period) || b.SourceKey.StartsWith($"late:{metric.Metric}:{month}:", StringComparison.Ordinal))).ToList();
                 var quantity = mine.Sum(b => decimal.Parse(b.Quantity, NumberStyles.Number, CultureInfo.InvariantCulture));
                 var amount = new Money(mine.Sum(b => b.AmountMinor), context.Currency);
-                if (metric.Usage.Quantity >= quantity && PeriodCharges.LateUsage(period, metric, quantity, amount, now) is { } late)
+                if (metric.Usage.Quantity >= quantity && PeriodCharges.LateUsage(period, metric, quantity, amount, carriedFrom) is { } late)
                 {
                     lines.Add(late);
                 }

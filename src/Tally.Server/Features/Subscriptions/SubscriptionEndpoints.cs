@@ -11,6 +11,7 @@ using Tally.Domain.Tenants;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 using Tally.Server.Features.Catalog;
+using Tally.Server.Features.Invoices;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Usage;
 using Tally.Server.Hosting;
@@ -74,13 +75,14 @@ public static class SubscriptionEndpoints
         var now = clock.GetUtcNow().ToUniversalTime();
         var zone = TimeZones.Require(await db.Tenants.AsNoTracking().Where(t => t.TenantId == tenantId).Select(t => t.TimeZone).SingleAsync(ct));
         var rows = await db.PlanSubscriptions.AsNoTracking().Where(s => s.TenantId == tenantId).ToListAsync(ct);
+        var invoices = await F5Invoices.OfTenantAsync(db, tenantId, ct);
         var snapshot = await catalog.GetSnapshotAsync(ct);
         var locale = CatalogLocales.Negotiate(http.Request);
         var subscriptions = rows
             .OrderBy(r => r.StartsAt)
             .Select(r => (Row: r, InEffect: r.StartsAt <= now && (r.EndsAt is null || r.EndsAt > now)))
             .Where(x => !currentOnly || x.InEffect)
-            .Select(x => ToF5(x.Row, x.InEffect, snapshot.Plans.GetValueOrDefault(x.Row.Plan)?.Definition, locale, now, zone))
+            .Select(x => ToF5(x.Row, x.InEffect, snapshot.Plans.GetValueOrDefault(x.Row.Plan)?.Definition, locale, now, zone, invoices))
             .ToList();
         return TypedResults.Ok(new F5ListSubscriptionsRsp(subscriptions));
     }
@@ -173,7 +175,8 @@ public static class SubscriptionEndpoints
         return TypedResults.Ok(new F5Empty());
     }
 
-    private static F5SubscriptionType ToF5(PlanSubscriptionRow row, bool inEffect, PlanDefinition? plan, string locale, DateTimeOffset now, TimeZoneInfo zone)
+    private static F5SubscriptionType ToF5(
+        PlanSubscriptionRow row, bool inEffect, PlanDefinition? plan, string locale, DateTimeOffset now, TimeZoneInfo zone, IReadOnlyList<InvoiceRow> invoices)
     {
         var periods = SubscriptionPeriods.Of(row.StartsAt, row.EndsAt, row.TrialEndsAt, now, zone);
         var last = periods.Count > 0 ? periods[^1] : null;
@@ -187,14 +190,24 @@ public static class SubscriptionEndpoints
             F5UsageFormat.Instant(row.StartsAt),
             last is null ? null : F5UsageFormat.Instant(last.Start),
             last is null ? null : F5UsageFormat.Instant(last.End),
-            [.. periods.Take(periods.Count - 1).Select(p => Period(row.Id, p))]);
+            [.. periods.Take(periods.Count - 1).Select(p => Period(row.Id, p, invoices))]);
     }
 
-    private static F5SubscriptionPeriod Period(string subscription, SubscriptionPeriod period)
+    /// <summary>
+    /// One listed period with its invoice links: the names (friendly ids, as <c>invoices/custom_list</c> and
+    /// <c>invoice_pdf</c> use them) of the tenant's invoices whose billing period overlaps it, oldest first; closed = can no
+    /// longer change (issued, paid, cancelled, ...), pending = open or finalized.
+    /// </summary>
+    private static F5SubscriptionPeriod Period(string subscription, SubscriptionPeriod period, IReadOnlyList<InvoiceRow> invoices)
     {
         var start = F5UsageFormat.Instant(period.Start);
         var end = F5UsageFormat.Instant(period.End);
-        return new F5SubscriptionPeriod(PeriodUid(subscription, period.Start), start, end, start, end, period.Trial, [], [], []);
+        var linked = invoices.Where(i => i.PeriodStart < period.End && i.PeriodEnd > period.Start).ToList();
+        return new F5SubscriptionPeriod(
+            PeriodUid(subscription, period.Start), start, end, start, end, period.Trial,
+            [.. linked.Select(i => i.FriendlyId)],
+            [.. linked.Where(i => !F5Invoices.IsActive(i)).Select(i => i.FriendlyId)],
+            [.. linked.Where(F5Invoices.IsActive).Select(i => i.FriendlyId)]);
     }
 
     /// <summary>A name-based UUID (version 5 layout over SHA-256) of the subscription and the period's start: stable across calls.</summary>

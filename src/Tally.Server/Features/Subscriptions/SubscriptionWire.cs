@@ -11,7 +11,7 @@ namespace Tally.Server.Features.Subscriptions;
 // Wire types of F5's ves.io.schema.usage.subscription (custom_list) and ves.io.schema.subscription (add-ons) APIs,
 // specs/f5xc/official/*usage.subscription* and *.subscription.*; instants are RFC 3339 strings in UTC.
 
-/// <summary>F5 <c>subscriptionPeriod</c>: one billing period of a subscription. Invoice links stay empty until invoices exist.</summary>
+/// <summary>F5 <c>subscriptionPeriod</c>: one billing period of a subscription; invoice links are invoice names (friendly ids).</summary>
 public sealed record F5SubscriptionPeriod(
     string Uid,
     string StartDate,

@@ -6,11 +6,13 @@ using Microsoft.EntityFrameworkCore;
 using Tally.Domain;
 using Tally.Domain.Access;
 using Tally.Domain.Catalog;
+using Tally.Domain.Invoicing;
 using Tally.Domain.Rating;
 using Tally.Domain.Tenants;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 using Tally.Server.Features.Catalog;
+using Tally.Server.Features.Invoices;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Subscriptions;
 using Tally.Server.Hosting;
@@ -41,7 +43,7 @@ public static class F5UsageEndpoints
             .WithSummary("Rated usage of the current billing period (or of from/to inside it), with the plan fee.");
         group.MapPost("/monthly_usage", MonthlyUsageAsync).WithF5Operation("ves.io.schema.usage.CustomCalculatedUsageAPI.ListMonthlyUsage")
             .AcceptsF5Body<F5MonthlyUsageRequest>(required: true)
-            .WithSummary("Rated total of each of the last 12 months and the current one, oldest first.");
+            .WithSummary("Total of each of the last 12 months and the current one, oldest first: the invoiced subtotal of a closed month with issued invoices, else its usage rated now.");
         group.MapPost("/usage_details", UsageDetailsAsync).WithF5Operation("ves.io.schema.usage.CustomAggregatedUsageAPI.ListUsageDetails")
             .AcceptsF5Body<F5UsageRangeRequest>(required: true)
             .WithSummary("Usage per namespace, metric and object over a range, each with a query for its hourly breakdown.");
@@ -151,18 +153,27 @@ public static class F5UsageEndpoints
         var snapshot = await catalog.GetSnapshotAsync(ct);
         List<PlanSubscriptionRow> plans;
         List<AddOnSubscriptionRow> addOns;
+        Dictionary<string, Money> invoiced;
         await using (var db = database.CreateContext())
         {
             var first = periods[0].Start;
             plans = await db.PlanSubscriptions.AsNoTracking()
                 .Where(p => p.TenantId == tenant.TenantId && (p.EndsAt == null || p.EndsAt > first)).ToListAsync(ct);
             addOns = ns == NamespaceRow.System ? await AddOnSubscriptions.OverlappingAsync(db, tenant.TenantId, first, periods[^1].End, ct) : [];
+            invoiced = ns == NamespaceRow.System ? await InvoicedAsync(db, tenant.TenantId, [.. periods.Where(p => p.End <= now)], ct) : [];
         }
 
         var items = new List<F5MonthlyUsageItem>(Months);
         for (var i = 0; i < Months; i++)
         {
             var period = periods[i];
+            if (invoiced.TryGetValue(SourceKeys.Month(period), out var billed))
+            {
+                items.Add(new F5MonthlyUsageItem(
+                    F5UsageFormat.Whole(billed.ToHundredths()), billed.Currency.Code, F5UsageFormat.Instant(period.Start), F5UsageFormat.Instant(period.End)));
+                continue;
+            }
+
             var usage = monthly[i];
             var subscription = plans
                 .Where(p => p.StartsAt < period.End && p.StartsAt <= now && (p.EndsAt is null || p.EndsAt > period.Start))
@@ -306,6 +317,33 @@ public static class F5UsageEndpoints
 
         var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.TenantId == tenantId, ct);
         return (tenant, null);
+    }
+
+    /// <summary>
+    /// The invoiced amount of each closed month in <paramref name="closed"/> that has issued invoices (pending, unpaid,
+    /// paid, failed, refunded) of the tenant for it: the sum of their subtotals (before VAT, like the re-rated months),
+    /// keyed by <c>YYYY-MM</c>. A month whose invoices are in more than one currency is left out (re-rated instead).
+    /// </summary>
+    private static async Task<Dictionary<string, Money>> InvoicedAsync(TallyDbContext db, string tenantId, IReadOnlyList<BillingPeriod> closed, CancellationToken ct)
+    {
+        if (closed.Count == 0)
+        {
+            return [];
+        }
+
+        var months = closed.Select(SourceKeys.Month).ToList();
+        var states = F5Invoices.Billed.Select(s => s.ToWire()).ToList();
+        var rows = await db.Invoices.AsNoTracking()
+            .Where(i => i.TenantId == tenantId && months.Contains(i.Period) && states.Contains(i.State))
+            .Select(i => new { i.Period, i.Currency, i.SubtotalMinor })
+            .ToListAsync(ct);
+        return rows.GroupBy(r => r.Period)
+            .Where(g => g.Select(r => r.Currency).Distinct().Count() == 1)
+            .ToDictionary(g => g.Key, g =>
+            {
+                var currency = Currency.Of(g.First().Currency);
+                return Money.Sum(g.Select(r => new Money(r.SubtotalMinor, currency)), currency);
+            });
     }
 
     private static string? Narrow(string ns) => ns == NamespaceRow.System ? null : ns;

@@ -29,6 +29,8 @@ public sealed class BillingRunCliTests
         Assert.Equal(2, run.TenantsDone);
         Assert.True(run.InvoicesIssued >= 2, $"{run.InvoicesIssued} invoices"); // September and October at least
         Assert.Equal(run.InvoicesIssued, await InvoiceCountAsync(seed.Connection));
+        Assert.Null(run.Error);
+        Assert.Equal(run.InvoicesIssued, await PdfCountAsync(seed.Connection));
         Assert.Contains("billing: 2/2 tenants", output, StringComparison.Ordinal);
         Assert.Contains($"Billing run {run.Id} for {Today} finished: 2/2 tenants, {run.InvoicesIssued} invoices issued", output, StringComparison.Ordinal);
         Assert.Contains("0 tenants failed", output, StringComparison.Ordinal);
@@ -57,6 +59,7 @@ public sealed class BillingRunCliTests
         Assert.Contains(seed.Broken, run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(seed.Billed, run.Error, StringComparison.Ordinal);
         Assert.True(run.InvoicesIssued >= 2);
+        Assert.Equal(0, await PdfCountAsync(seed.Connection)); // --no-invoice-pdfs
     }
 
     [Fact]
@@ -193,6 +196,13 @@ public sealed class BillingRunCliTests
         await using var database = new TallyDatabase(connection);
         await using var db = database.CreateContext();
         return (await db.Invoices.AsNoTracking().OrderBy(i => i.Id).FirstAsync()).FromAddressJson ?? "";
+    }
+
+    private static async Task<int> PdfCountAsync(string connection)
+    {
+        await using var database = new TallyDatabase(connection);
+        await using var db = database.CreateContext();
+        return await db.InvoicePdfs.CountAsync();
     }
 
     private static async Task<int> InvoiceCountAsync(string connection)

@@ -12,6 +12,7 @@ using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Subscriptions;
+using Tally.Server.Features.ThreeScale;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -93,6 +94,7 @@ public static class TallyApp
         app.MapSubscriptions();
         app.MapBillingRuns();
         app.MapF5Invoices();
+        app.MapThreeScaleBilling();
         return app;
     }
 }

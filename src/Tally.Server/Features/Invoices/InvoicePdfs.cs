@@ -123,7 +123,7 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
         {
             Operator = new InvoiceParty(seller.Name, [.. seller.Lines], seller.VatCode),
             Tenant = new InvoiceParty(buyer.Name, [.. buyer.Lines], buyer.VatCode),
-            FriendlyId = ParseFriendlyId(invoice),
+            FriendlyId = invoice.FriendlyId,
             PeriodFrom = from,
             PeriodTo = to,
             IssuedOn = LocalDate(invoice.IssuedAt!.Value, zone),
@@ -193,10 +193,6 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
     /// The friendly id. An id in 3scale's short update form <c>YYYY-NNNNNNNN</c> cannot be printed as is (the document's
     /// id has a month) and is refused rather than printed as another number.
     /// </summary>
-    private static FriendlyId ParseFriendlyId(InvoiceRow invoice) =>
-        FriendlyId.TryParse(invoice.FriendlyId, out var id)
-            ? id
-            : throw new InvalidDataException($"Invoice {invoice.Id} has a friendly id '{invoice.FriendlyId}' that is not of the form YYYY-MM-NNNNNNNN; its PDF cannot print it.");
 
     private static decimal ParseQuantity(InvoiceLineItemRow line) =>
         decimal.TryParse(line.Quantity, NumberStyles.Number, CultureInfo.InvariantCulture, out var quantity)

@@ -92,6 +92,7 @@ public static class TallyApp
         app.MapPlanTransitions();
         app.MapPaymentMethods();
         app.MapSubscriptions();
+        app.MapBillingRuns();
         app.MapF5Invoices();
         app.MapThreeScaleBilling();
         return app;

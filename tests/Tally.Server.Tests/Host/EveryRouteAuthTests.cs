@@ -67,6 +67,9 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/addon/subscribe" },
         { "POST", "/api/web/namespaces/system/addon/unsubscribe" },
         { "GET", "/api/admin/tenants/{tenant}/subscriptions" },
+        { "POST", "/api/admin/billing/runs" },
+        { "GET", "/api/admin/billing/runs" },
+        { "GET", "/api/admin/billing/runs/run-00000000-0000-0000-0000-000000000000" },
         { "GET", "/api/web/namespaces/system/usage/invoices/custom_list" },
         { "GET", "/api/web/namespaces/system/usage/invoice_pdf" },
     };

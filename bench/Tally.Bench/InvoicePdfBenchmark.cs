@@ -99,7 +99,7 @@ internal static class InvoicePdfBenchmark
         {
             Operator = new InvoiceParty("Tally Cloud GmbH", ["Müllerstraße 12", "80469 München"], "DE123456789"),
             Tenant = new InvoiceParty("株式会社さくら商事 東京支店", ["東京都千代田区丸の内1-1", "100-0005"], "T1234567890123"),
-            FriendlyId = new FriendlyId(2026, 11, 42),
+            FriendlyId = new FriendlyId(2026, 11, 42).ToString(),
             PeriodFrom = new DateOnly(2026, 11, 1),
             PeriodTo = new DateOnly(2026, 11, 30),
             IssuedOn = new DateOnly(2026, 12, 1),

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Tally.Domain.Access;
 using Tally.Server.Auth;
+using Tally.Server.Features.Billing;
 using Tally.Server.Hosting;
 using Tally.Storage;
 
-// The `tally` executable: `tally serve`, `tally migrate`, `tally token create`.
+// The `tally` executable: `tally serve`, `tally migrate`, `tally token create`, `tally billing run`.
 var databaseOption = new Option<string>("--database")
 {
     Description = "SQLite file path or PostgreSQL connection string (default: $TALLY_DATABASE, else tally.db).",
@@ -19,9 +20,32 @@ var gatewayOption = new Option<string>("--payment-gateway")
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TALLY_PAYMENT_GATEWAY") is { Length: > 0 } env ? env : TallyOptions.DefaultPaymentGateway,
 };
 
-var serve = new Command("serve", "Run the HTTP server (applies migrations first).") { urlsOption, databaseOption, catalogOption, demoOption, gatewayOption };
+var billingHourOption = new Option<string?>("--billing-hour") { Description = "UTC hour (0-23) of the daily billing run; a run for day D bills as of D at this hour (default: $TALLY_BILLING_HOUR, else 8)." };
+var noScheduleOption = new Option<bool>("--no-billing-schedule") { Description = "Do not start the daily billing run in this process (also: TALLY_BILLING_SCHEDULE=false)." };
+var operatorNameOption = new Option<string?>("--operator-name") { Description = "Seller name printed on invoices (default: $TALLY_OPERATOR_NAME, else Tally)." };
+var operatorAddressOption = new Option<string?>("--operator-address") { Description = "Seller address printed on invoices, lines separated by ';' (default: $TALLY_OPERATOR_ADDRESS)." };
+var noPdfsOption = new Option<bool>("--no-invoice-pdfs") { Description = "Do not render invoice PDFs when invoices are issued (they are rendered on first request)." };
+
+(BillingOptions? Options, string? Error) Billing(ParseResult parse) => BillingCommandLine.Resolve(
+    new BillingOptions(),
+    new BillingCommandLine.Flags(
+        parse.GetValue(billingHourOption), parse.GetValue(noScheduleOption),
+        parse.GetValue(operatorNameOption), parse.GetValue(operatorAddressOption), parse.GetValue(noPdfsOption)),
+    Environment.GetEnvironmentVariable);
+
+var serve = new Command("serve", "Run the HTTP server (applies migrations first).")
+{
+    urlsOption, databaseOption, catalogOption, demoOption, gatewayOption, billingHourOption, noScheduleOption, operatorNameOption, operatorAddressOption, noPdfsOption,
+};
 serve.SetAction(async (parse, ct) =>
 {
+    var (billing, billingError) = Billing(parse);
+    if (billing is null)
+    {
+        await Console.Error.WriteLineAsync($"Cannot start: {billingError}");
+        return 2;
+    }
+
     var options = new TallyOptions
     {
         Urls = parse.GetValue(urlsOption)!,
@@ -30,6 +54,7 @@ serve.SetAction(async (parse, ct) =>
         Demo = parse.GetValue(demoOption),
         PaymentGateway = parse.GetValue(gatewayOption)!,
         BootstrapToken = Environment.GetEnvironmentVariable("TALLY_BOOTSTRAP_TOKEN") is { Length: > 0 } b ? b : null,
+        Billing = billing,
     };
     return await Cli.ServeAsync(options);
 });
@@ -58,7 +83,33 @@ tokenCreate.SetAction(async (parse, ct) =>
 });
 var token = new Command("token", "Manage API tokens.") { tokenCreate };
 
-var root = new RootCommand("Tally: billing, quota and usage metering.") { serve, migrate, token };
+var dateOption = new Option<string?>("--date") { Description = "Day to bill, YYYY-MM-DD (UTC, not in the future; default today). The run bills as of that day at the billing hour." };
+var billTenantOption = new Option<string[]>("--tenant") { Description = "Tenant to bill (repeatable; default every tenant)." };
+var dryRunOption = new Option<bool>("--dry-run") { Description = "Report what would be invoiced; write and charge nothing." };
+var billingRun = new Command("run", "Run a billing run in the foreground (applies migrations first); exits 1 when any tenant failed.")
+{
+    dateOption, billTenantOption, dryRunOption, databaseOption, gatewayOption, billingHourOption, operatorNameOption, operatorAddressOption, noPdfsOption,
+};
+billingRun.SetAction(async (parse, ct) =>
+{
+    var (billing, billingError) = Billing(parse);
+    if (billing is null)
+    {
+        await Console.Error.WriteLineAsync(billingError);
+        return 2;
+    }
+
+    var options = new TallyOptions
+    {
+        Database = parse.GetValue(databaseOption)!,
+        PaymentGateway = parse.GetValue(gatewayOption)!,
+        Billing = billing with { Schedule = false },
+    };
+    return await Cli.BillingRunAsync(options, parse.GetValue(dateOption), parse.GetValue(billTenantOption) ?? [], parse.GetValue(dryRunOption), ct);
+});
+var billingCommand = new Command("billing", "Billing runs.") { billingRun };
+
+var root = new RootCommand("Tally: billing, quota and usage metering.") { serve, migrate, token, billingCommand };
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 /// <summary>Entry point marker for tests and tools.</summary>

@@ -1,4 +1,5 @@
 using Tally.Server.Errors;
+using Tally.Server.Features.ThreeScale;
 
 namespace Tally.Server.Auth;
 
@@ -13,6 +14,21 @@ public sealed class TokenAuthenticationMiddleware(RequestDelegate next, TokenAut
     {
         if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
         {
+            await next(context);
+            return;
+        }
+
+        // 3scale Billing API routes speak 3scale's auth: the token may also come as an access_token query or form
+        // parameter or through HTTP Basic, and a missing or bad token is 3scale's 403 "Access denied" (XML or JSON),
+        // not Tally's 401 problem+json. ThreeScaleAuth writes those refusals itself.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ThreeScaleRoute>() is { } threeScale)
+        {
+            if (await ThreeScaleAuth.AuthenticateAsync(context, threeScale, authenticator) is not { } threeScaleGrant)
+            {
+                return;
+            }
+
+            context.Features.Set(new Caller(threeScaleGrant));
             await next(context);
             return;
         }

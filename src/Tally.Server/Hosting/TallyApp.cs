@@ -12,6 +12,7 @@ using Tally.Server.Features.PaymentMethods;
 using Tally.Server.Features.PlanTransitions;
 using Tally.Server.Features.Quotas;
 using Tally.Server.Features.Subscriptions;
+using Tally.Server.Features.ThreeScale;
 using Tally.Server.Features.Usage;
 using Tally.Storage;
 
@@ -91,7 +92,9 @@ public static class TallyApp
         app.MapPlanTransitions();
         app.MapPaymentMethods();
         app.MapSubscriptions();
+        app.MapBillingRuns();
         app.MapF5Invoices();
+        app.MapThreeScaleBilling();
         return app;
     }
 }

@@ -57,6 +57,26 @@ public abstract class BillingChargeTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task The_stored_PDF_is_rendered_again_once_the_invoice_is_paid_and_shows_it()
+    {
+        var tenant = await BilledTenantAsync(("tok_visa", "PRIMARY"));
+        var pdfs = fx.Services.GetRequiredService<Tally.Server.Features.Invoices.InvoicePdfs>();
+        var id = Assert.Single(await _kit.InvoicesAsync(tenant)).Invoice.Id;
+        var issued = await pdfs.EnsureAsync(tenant, id, CancellationToken.None);
+        Assert.Equal(issued, await pdfs.EnsureAsync(tenant, id, CancellationToken.None));
+        Assert.DoesNotContain("Paid", Invoices.InvoicePdfTestKit.Text(issued), StringComparison.Ordinal);
+
+        fx.Clock.Advance(TimeSpan.FromDays(2));
+        await ChargeDueAsync(tenant);
+        var paid = await pdfs.EnsureAsync(tenant, id, CancellationToken.None);
+
+        var text = Invoices.InvoicePdfTestKit.Text(paid);
+        Assert.Contains("Paid", text, StringComparison.Ordinal);
+        Assert.NotEqual(issued, paid);
+        Assert.Equal(paid, await pdfs.EnsureAsync(tenant, id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_declined_charge_makes_the_invoice_unpaid_and_the_retry_three_days_later_pays_it()
     {
         var tenant = await BilledTenantAsync(("tok_chargeCustomerFail", "PRIMARY"));

@@ -218,6 +218,19 @@ public abstract class BillingEngineInvoiceTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task Usage_before_the_tenants_first_plan_is_not_billed()
+    {
+        var tenant = await _kit.TenantAsync();
+        var metric = await _kit.MetricAsync("Calls");
+        await _kit.AssignAsync(tenant, await _kit.PlanAsync("0", pricesJson: PerUnit(metric)), "2026-10-15T00:00:00Z");
+        await _kit.UsageAsync(tenant, metric, ("2026-10-05T00:00:00Z", 10), ("2026-10-14T23:59:00Z", 20), ("2026-10-15T00:00:00Z", 3));
+
+        await _kit.BillNowAsync(tenant);
+
+        Assert.Equal(["Calls 300"], Describe(Assert.Single(await _kit.InvoicesAsync(tenant)).Lines));
+    }
+
+    [Fact]
     public async Task A_dry_run_reports_the_invoices_and_writes_nothing()
     {
         var tenant = await _kit.TenantAsync();

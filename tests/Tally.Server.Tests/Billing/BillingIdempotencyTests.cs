@@ -112,7 +112,11 @@ public abstract class BillingIdempotencyTests(TallyFixture fx)
     /// <summary>Another Tally server on the fixture's database and clock, with <paramref name="gateway"/>.</summary>
     private async Task<WebApplication> SecondServerAsync(IPaymentGateway gateway)
     {
-        var builder = TallyApp.CreateBuilder(new TallyOptions { Database = fx.ConnectionString, LimitCacheFor = TimeSpan.Zero });
+        // No daily billing run in the second server: it would bill the fixture's tenants through the crashing gateway.
+        var builder = TallyApp.CreateBuilder(new TallyOptions
+        {
+            Database = fx.ConnectionString, LimitCacheFor = TimeSpan.Zero, Billing = new BillingOptions { Schedule = false },
+        });
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton<TimeProvider>(fx.Clock);
         builder.Services.AddSingleton(gateway);

@@ -67,6 +67,9 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         { "POST", "/api/web/namespaces/system/addon/subscribe" },
         { "POST", "/api/web/namespaces/system/addon/unsubscribe" },
         { "GET", "/api/admin/tenants/{tenant}/subscriptions" },
+        { "POST", "/api/admin/billing/runs" },
+        { "GET", "/api/admin/billing/runs" },
+        { "GET", "/api/admin/billing/runs/run-00000000-0000-0000-0000-000000000000" },
         { "GET", "/api/web/namespaces/system/usage/invoices/custom_list" },
         { "GET", "/api/web/namespaces/system/usage/invoice_pdf" },
     };
@@ -78,6 +81,8 @@ public abstract class EveryRouteAuthTests(TallyFixture fx)
         var missing = fx.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText is { } raw && raw.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))
+            // 3scale Billing API routes answer 3scale's 403 "Access denied" instead of 401 (ThreeScaleAuthTests).
+            .Where(e => e.Metadata.GetMetadata<Tally.Server.Features.ThreeScale.ThreeScaleRoute>() is null)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (Method: m, Pattern: e.RoutePattern.RawText!)))
             .Where(e => !routes.Any(r => r.Item1 == e.Method && Matches(e.Pattern, r.Item2)))
             .Select(e => $"{e.Method} {e.Pattern}")

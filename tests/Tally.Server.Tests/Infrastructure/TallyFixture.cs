@@ -34,7 +34,13 @@ public abstract class TallyFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await CreateDatabaseAsync();
-        var builder = TallyApp.CreateBuilder(new TallyOptions { Database = ConnectionString, LimitCacheFor = TimeSpan.Zero });
+        // No daily billing run: with the fake clock past the run hour it would bill every test's tenants at start-up.
+        var builder = TallyApp.CreateBuilder(new TallyOptions
+        {
+            Database = ConnectionString,
+            LimitCacheFor = TimeSpan.Zero,
+            Billing = new Features.Billing.BillingOptions { Schedule = false },
+        });
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton<TimeProvider>(Clock);
         _app = TallyApp.Configure(builder.Build());

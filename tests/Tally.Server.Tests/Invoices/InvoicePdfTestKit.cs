@@ -55,7 +55,7 @@ internal static partial class InvoicePdfTestKit
         {
             Operator = new InvoiceParty("Tally Cloud GmbH", ["Müllerstraße 12", "80469 München"], "DE123456789"),
             Tenant = new InvoiceParty(JapaneseTenant, ["東京都千代田区丸の内1-1", "서울특별시 중구"], "T1234567890123"),
-            FriendlyId = new FriendlyId(2026, 11, 42),
+            FriendlyId = new FriendlyId(2026, 11, 42).ToString(),
             PeriodFrom = new DateOnly(2026, 11, 1),
             PeriodTo = new DateOnly(2026, 11, 30),
             IssuedOn = new DateOnly(2026, 12, 1),

@@ -42,6 +42,8 @@ public sealed class TallyProcess : IAsyncDisposable
         };
         start.Environment.Remove("TALLY_BOOTSTRAP_TOKEN");
         start.Environment.Remove("TALLY_DATABASE");
+        // No daily billing run in test servers unless a test asks for one (it would bill the test's tenants at start).
+        start.Environment["TALLY_BILLING_SCHEDULE"] = "false";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

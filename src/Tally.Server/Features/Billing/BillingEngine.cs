@@ -346,8 +346,8 @@ public sealed class BillingEngine(
     }
 
     /// <summary>
-    /// Each period's usage rated with the plan of the last subscription in it, over the part after that subscription's
-    /// trial (usage during a trial is free), keyed by period start.
+    /// Each period's usage rated with the plan of the last subscription in it, over the part after the tenant's first
+    /// subscription began and after that subscription's trial (usage during a trial is free), keyed by period start.
     /// </summary>
     private async Task<Dictionary<DateTimeOffset, List<RatedMetric>>> RateAsync(TenantContext context, List<BillingPeriod> periods, CancellationToken ct)
     {
@@ -363,7 +363,9 @@ public sealed class BillingEngine(
                 continue;
             }
 
-            var from = subscription.TrialEndsAt is { } trialEnd && trialEnd > period.Start ? trialEnd : period.Start;
+            // Usage before the tenant's first plan is not billed (no contract yet), nor usage during a trial.
+            var from = period.Start > context.Plans[0].StartsAt ? period.Start : context.Plans[0].StartsAt;
+            from = subscription.TrialEndsAt is { } trialEnd && trialEnd > from ? trialEnd : from;
             if (from >= period.End)
             {
                 continue;

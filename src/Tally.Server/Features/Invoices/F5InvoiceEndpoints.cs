@@ -98,12 +98,6 @@ public static class F5InvoiceEndpoints
             return Problems.Conflict($"Invoice '{name}' is not issued yet (it is still being prepared): its PDF can be downloaded once it is issued.");
         }
 
-        if (!FriendlyId.TryParse(invoice.FriendlyId, out _))
-        {
-            // 3scale's update endpoint accepts YYYY-NNNNNNNN; the PDF prints numbers of the form YYYY-MM-NNNNNNNN only.
-            return Problems.Conflict($"Invoice '{name}' has a number without a month (YYYY-NNNNNNNN), which its PDF cannot print.");
-        }
-
         return TypedResults.Ok(new F5DownloadInvoicePdfRsp(await pdfs.EnsureAsync(invoice.TenantId, invoice.Id, ct)));
     }
 

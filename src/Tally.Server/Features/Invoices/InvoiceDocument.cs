@@ -66,7 +66,8 @@ public sealed record InvoiceDocument
 
     public required InvoiceParty Tenant { get; init; }
 
-    public required FriendlyId FriendlyId { get; init; }
+    /// <summary>The invoice number as issued: <c>YYYY-MM-NNNNNNNN</c>, or 3scale's <c>YYYY-NNNNNNNN</c> after a renumbering.</summary>
+    public required string FriendlyId { get; init; }
 
     public required DateOnly PeriodFrom { get; init; }
 

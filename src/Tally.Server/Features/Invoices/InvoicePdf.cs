@@ -56,7 +56,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
         {
             logger.LogWarning(
                 "Invoice {FriendlyId} ({Locale}): no font on this machine can draw {Characters}; drawn with the fallback font {Fallback}.",
-                document.FriendlyId.ToString(), document.Locale.ToTag(), Describe(page.Missing), Fonts.Latin.FamilyName);
+                document.FriendlyId, document.Locale.ToTag(), Describe(page.Missing), Fonts.Latin.FamilyName);
         }
 
         return bytes;
@@ -190,7 +190,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
             var pageCount = pages.Count + (totalsOnNewPage ? 1 : 0);
 
             var metadata = SKDocumentPdfMetadata.Default;
-            metadata.Title = document.FriendlyId.ToString();
+            metadata.Title = document.FriendlyId;
             metadata.Subject = $"{_labels.Title} {document.FriendlyId}";
             metadata.Author = document.Operator.Name;
             metadata.Creator = "Tally";
@@ -299,7 +299,7 @@ public sealed class InvoicePdf(ILogger<InvoicePdf> logger)
 
             var meta = new (string Label, string Value)[]
             {
-                (_labels.InvoiceNumber, document.FriendlyId.ToString()),
+                (_labels.InvoiceNumber, document.FriendlyId),
                 (_labels.Issued, _labels.Date(document.IssuedOn)),
                 (_labels.Due, _labels.Date(document.DueOn)),
                 (_labels.Period, $"{_labels.Date(document.PeriodFrom)} – {_labels.Date(document.PeriodTo)}"),

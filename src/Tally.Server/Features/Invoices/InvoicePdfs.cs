@@ -12,7 +12,7 @@ using Tally.Storage.Entities;
 namespace Tally.Server.Features.Invoices;
 
 /// <summary>Issued invoices' PDFs: rendered once from the frozen invoice and stored in <c>invoice_pdfs</c>.</summary>
-public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, TimeProvider clock, ILogger<InvoicePdf> logger)
+public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, ILogger<InvoicePdf> logger)
 {
     /// <summary>Unit printed on fixed-fee lines that bill a month (plan, add-on and refund/adjustment lines).</summary>
     public const string MonthUnit = "month";
@@ -20,28 +20,37 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
     private readonly InvoicePdf _renderer = new(logger);
 
     /// <summary>
-    /// The PDF of issued invoice <paramref name="invoiceId"/> of <paramref name="tenant"/>: the stored one, or rendered
-    /// now (tenant's frozen locale) and stored. Throws <see cref="InvalidOperationException"/> when the invoice does not
-    /// exist or is not issued yet (open or finalized).
+    /// The PDF of issued invoice <paramref name="invoiceId"/> of <paramref name="tenant"/>: the stored one while it is
+    /// current, or rendered now (frozen locale, addresses, VAT) and stored. A stored PDF is current when it was rendered
+    /// from the invoice's latest version (<c>invoice_pdfs.created_at</c> = <c>invoices.updated_at</c>): everything on it
+    /// is frozen at issue except the payment status, so a PDF rendered at issue is rendered again once, after the
+    /// invoice is paid (or fails, or is cancelled). Throws <see cref="InvalidOperationException"/> when the invoice does
+    /// not exist or is not issued yet (open or finalized).
     /// <para>
-    /// Concurrent callers may all render, but only the first insert is kept (insert-if-absent) and every caller returns the
-    /// stored bytes, so all get the same document.
+    /// Concurrent callers may all render, but only the first write of a version is kept (insert-if-absent, or an update
+    /// only of an older version) and every caller returns the stored bytes, so all get the same document.
     /// </para>
     /// </summary>
     public async Task<byte[]> EnsureAsync(string tenant, long invoiceId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        if (await StoredAsync(tenant, invoiceId, ct) is { } stored)
-        {
-            return stored;
-        }
-
         InvoiceDocument document;
+        DateTimeOffset version;
+        bool stale;
         await using (var db = database.CreateContext())
         {
             var invoice = await db.Invoices.AsNoTracking().SingleOrDefaultAsync(i => i.TenantId == tenant && i.Id == invoiceId, ct)
                 ?? throw new InvalidOperationException($"Invoice {invoiceId} of tenant '{tenant}' does not exist.");
             RequireIssued(invoice);
+            version = invoice.UpdatedAt;
+            var stored = await db.InvoicePdfs.AsNoTracking()
+                .Where(p => p.TenantId == tenant && p.InvoiceId == invoiceId).Select(p => new { p.Content, p.CreatedAt }).SingleOrDefaultAsync(ct);
+            if (stored is not null && stored.CreatedAt >= version)
+            {
+                return stored.Content;
+            }
+
+            stale = stored is not null;
             var zone = await db.Tenants.AsNoTracking().Where(t => t.TenantId == tenant).Select(t => t.TimeZone).SingleAsync(ct);
             var lines = await InvoiceStore.LinesAsync(db, tenant, invoiceId, ct);
             var metrics = (await catalog.ListMetricsAsync(ct)).ToDictionary(m => m.Name, StringComparer.Ordinal);
@@ -51,17 +60,26 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
         var bytes = _renderer.Render(document);
         await using (var db = database.CreateContext())
         {
-            db.InvoicePdfs.Add(new InvoicePdfRow { TenantId = tenant, InvoiceId = invoiceId, Content = bytes, CreatedAt = clock.GetUtcNow() });
-            try
+            if (stale)
             {
-                await db.SaveChangesAsync(ct);
+                await db.InvoicePdfs
+                    .Where(p => p.TenantId == tenant && p.InvoiceId == invoiceId && p.CreatedAt < version)
+                    .ExecuteUpdateAsync(u => u.SetProperty(p => p.Content, bytes).SetProperty(p => p.CreatedAt, version), ct);
             }
-            catch (DbUpdateException)
+            else
             {
-                // Another caller stored the PDF first (primary key tenant_id, invoice_id): keep theirs. Anything else rethrows.
-                if (await StoredAsync(tenant, invoiceId, ct) is null)
+                db.InvoicePdfs.Add(new InvoicePdfRow { TenantId = tenant, InvoiceId = invoiceId, Content = bytes, CreatedAt = version });
+                try
                 {
-                    throw;
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException)
+                {
+                    // Another caller stored the PDF first (primary key tenant_id, invoice_id): keep theirs. Anything else rethrows.
+                    if (await StoredAsync(tenant, invoiceId, ct) is null)
+                    {
+                        throw;
+                    }
                 }
             }
         }
@@ -105,7 +123,7 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
         {
             Operator = new InvoiceParty(seller.Name, [.. seller.Lines], seller.VatCode),
             Tenant = new InvoiceParty(buyer.Name, [.. buyer.Lines], buyer.VatCode),
-            FriendlyId = ParseFriendlyId(invoice),
+            FriendlyId = invoice.FriendlyId,
             PeriodFrom = from,
             PeriodTo = to,
             IssuedOn = LocalDate(invoice.IssuedAt!.Value, zone),
@@ -175,10 +193,6 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
     /// The friendly id. An id in 3scale's short update form <c>YYYY-NNNNNNNN</c> cannot be printed as is (the document's
     /// id has a month) and is refused rather than printed as another number.
     /// </summary>
-    private static FriendlyId ParseFriendlyId(InvoiceRow invoice) =>
-        FriendlyId.TryParse(invoice.FriendlyId, out var id)
-            ? id
-            : throw new InvalidDataException($"Invoice {invoice.Id} has a friendly id '{invoice.FriendlyId}' that is not of the form YYYY-MM-NNNNNNNN; its PDF cannot print it.");
 
     private static decimal ParseQuantity(InvoiceLineItemRow line) =>
         decimal.TryParse(line.Quantity, NumberStyles.Number, CultureInfo.InvariantCulture, out var quantity)

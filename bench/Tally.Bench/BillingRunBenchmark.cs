@@ -159,6 +159,7 @@ internal static class BillingRunBenchmark
 
             var statements = await TryResetStatementsAsync(benchDb, ct);
             var db0 = await DatabaseStatsAsync(benchDb, dbName, ct);
+            var scans0 = await SeqScansAsync(benchDb, ct);
             var server0 = tally.CpuTime;
             var postgres0 = PostgresTicks();
             var machine0 = LoadDriver.MachineTicks();
@@ -173,6 +174,7 @@ internal static class BillingRunBenchmark
             var ticks = machine1.Total - machine0.Total;
             var machineCpu = ticks > 0 ? (double)(machine1.Busy - machine0.Busy) / ticks * Environment.ProcessorCount * wall : double.NaN;
             var db1 = await DatabaseStatsAsync(benchDb, dbName, ct);
+            var scans1 = await SeqScansAsync(benchDb, ct);
 
             var started = run["started_at"]?.GetValue<DateTimeOffset>();
             var finished = run["finished_at"]?.GetValue<DateTimeOffset>();
@@ -193,6 +195,11 @@ internal static class BillingRunBenchmark
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"- PostgreSQL during the run (pg_stat_database of `{dbName}`): {db1.Commits - db0.Commits:N0} commits ({(db1.Commits - db0.Commits) / (double)settings.Tenants:F1} per tenant), {db1.Rollbacks - db0.Rollbacks:N0} rollbacks, rows returned {db1.Returned - db0.Returned:N0}, fetched {db1.Fetched - db0.Fetched:N0}, inserted {db1.Inserted - db0.Inserted:N0}, updated {db1.Updated - db0.Updated:N0}"));
+            var scanned = scans1.Where(kv => kv.Value.Scans > scans0.GetValueOrDefault(kv.Key).Scans)
+                .Select(kv => string.Create(CultureInfo.InvariantCulture,
+                    $"{kv.Key} {kv.Value.Scans - scans0.GetValueOrDefault(kv.Key).Scans:N0} ({kv.Value.Rows - scans0.GetValueOrDefault(kv.Key).Rows:N0} rows read)"))
+                .ToList();
+            Console.WriteLine($"- sequential scans during the run (pg_stat_user_tables): {(scanned.Count == 0 ? "none" : string.Join(", ", scanned))}");
             Console.WriteLine(statements
                 ? await StatementsAsync(benchDb, settings.Tenants, ct)
                 : "- statements per tenant: pg_stat_statements is not loaded on this server (start it with `-c shared_preload_libraries=pg_stat_statements` to get them)");
@@ -539,6 +546,22 @@ internal static class BillingRunBenchmark
         return await reader.ReadAsync(ct)
             ? new DbStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))
             : new DbStats(0, 0, 0, 0, 0, 0);
+    }
+
+    /// <summary>Sequential scans so far and the rows they read, per table of the bench database.</summary>
+    private static async Task<Dictionary<string, (long Scans, long Rows)>> SeqScansAsync(string connection, CancellationToken ct)
+    {
+        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        await using var conn = new NpgsqlConnection(connection);
+        await conn.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT relname, coalesce(seq_scan, 0), coalesce(seq_tup_read, 0) FROM pg_stat_user_tables", conn);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        return result;
     }
 
     /// <summary>Creates pg_stat_statements in the bench database and resets it; false when the server does not preload it.</summary>

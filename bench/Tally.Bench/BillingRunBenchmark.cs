@@ -121,7 +121,7 @@ internal static class BillingRunBenchmark
 
             Console.WriteLine("## Billing run");
             Console.WriteLine();
-            Console.WriteLine($"- date: {now:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} logical CPUs; .NET {Environment.Version}; load average at start: {LoadAverage()}");
+            Console.WriteLine($"- date: {now:yyyy-MM-dd HH:mm} UTC; machine: {MachineCpus()} logical CPUs (this process sees {Environment.ProcessorCount}); .NET {Environment.Version}; load average at start: {LoadAverage()}");
             Console.WriteLine($"- database: {await ScalarTextAsync(benchDb, "SELECT split_part(version(), ' on ', 1)", ct)}, fresh database `{dbName}` (dropped at the end); server `tally serve --no-billing-schedule --no-invoice-pdfs --billing-hour {BillingHour} --payment-gateway test`");
 
             await SetUpCatalogAsync(op, metrics, ct);
@@ -172,7 +172,7 @@ internal static class BillingRunBenchmark
             var postgresCpu = PostgresSeconds(postgres0, PostgresTicks());
             var machine1 = LoadDriver.MachineTicks();
             var ticks = machine1.Total - machine0.Total;
-            var machineCpu = ticks > 0 ? (double)(machine1.Busy - machine0.Busy) / ticks * Environment.ProcessorCount * wall : double.NaN;
+            var machineCpu = ticks > 0 ? (double)(machine1.Busy - machine0.Busy) / ticks * MachineCpus() * wall : double.NaN;
             var db1 = await DatabaseStatsAsync(benchDb, dbName, ct);
             var scans1 = await SeqScansAsync(benchDb, ct);
 
@@ -704,6 +704,23 @@ internal static class BillingRunBenchmark
     /// </summary>
     private static double PostgresSeconds(Dictionary<int, long> before, Dictionary<int, long> after) =>
         after.Sum(kv => before.TryGetValue(kv.Key, out var b) ? Math.Max(0, kv.Value - b) : kv.Value) / 100.0;
+
+    /// <summary>
+    /// The machine's logical CPUs from /proc/stat (<c>cpuN</c> lines): unlike <see cref="Environment.ProcessorCount"/>
+    /// not changed by <c>DOTNET_PROCESSOR_COUNT</c>, which a run may set to change the server's billing parallelism.
+    /// </summary>
+    private static int MachineCpus()
+    {
+        try
+        {
+            var count = File.ReadLines("/proc/stat").Count(l => l.StartsWith("cpu", StringComparison.Ordinal) && l.Length > 3 && char.IsAsciiDigit(l[3]));
+            return count > 0 ? count : Environment.ProcessorCount;
+        }
+        catch (IOException)
+        {
+            return Environment.ProcessorCount;
+        }
+    }
 
     private static string LoadAverage()
     {

@@ -138,7 +138,7 @@ public sealed class BillingRunCliTests
     {
         var file = Path.Combine(Path.GetTempPath(), $"tally-billsched-{Guid.NewGuid():N}.db");
         await SeedPlainAsync(file);
-        var (process, _) = await TallyProcess.ServeAsync(file, new Dictionary<string, string> { ["TALLY_BILLING_HOUR"] = "0" });
+        var (process, _) = await TallyProcess.ServeAsync(file, new Dictionary<string, string> { ["TALLY_BILLING_HOUR"] = "0", ["TALLY_BILLING_SCHEDULE"] = "true" });
         await using (process)
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);

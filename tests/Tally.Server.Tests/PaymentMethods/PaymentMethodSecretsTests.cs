@@ -56,9 +56,13 @@ public abstract partial class PaymentMethodSecretsTests(TallyFixture fx)
         var logged = string.Join("\n", logs.Lines);
         Assert.Contains("payment-method-", stored, StringComparison.Ordinal);
         Assert.Contains("/billing/payment_methods", logged, StringComparison.Ordinal);
+        // EF's migration history stores each migration's timestamp (14 digits, some of which pass Luhn).
+        await using var context = fx.Services.GetRequiredService<TallyDatabase>().CreateContext();
+        var migrationStamps = context.Database.GetMigrations().Select(m => m.Split('_')[0]).ToHashSet(StringComparer.Ordinal);
         foreach (var (what, text) in new[] { ("database", stored), ("logs", logged) })
         {
-            Assert.True(CardLikeRuns(text).Count == 0, $"card-like numbers in the {what}: {string.Join(", ", CardLikeRuns(text))}");
+            var runs = CardLikeRuns(text).Where(r => !migrationStamps.Contains(r)).ToList();
+            Assert.True(runs.Count == 0, $"card-like numbers in the {what}: {string.Join(", ", runs)}");
             foreach (var card in Cards)
             {
                 Assert.DoesNotContain(card, text, StringComparison.Ordinal);

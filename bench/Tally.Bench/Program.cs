@@ -8,6 +8,7 @@ namespace Tally.Bench;
 /// <item><c>ingest</c>: usage ingest over HTTP against a raw COPY (PostgreSQL) or a prepared insert loop (SQLite) of the same rows, and the server's RSS.</item>
 /// <item><c>usage-queries</c>: F5 current_usage / monthly_usage latency for a tenant with 10 M events in the month.</item>
 /// <item><c>invoice-pdf</c>: invoice PDF rendering on one core.</item>
+/// <item><c>billing-run</c>: a billing run over N tenants × M metrics with a month of usage, on PostgreSQL, without PDFs.</item>
 /// <item><c>baseline</c> (hidden): the minimal Kestrel endpoint itself, run as a child process by <c>admission</c>.</item>
 /// <item><c>watchdog</c> (hidden): kills the child servers if the driver dies without cleaning up.</item>
 /// </list>
@@ -68,6 +69,20 @@ internal static class BenchProgram
               thread with the process pinned to one CPU, after W warm-up renders (default 50); prints invoices/s and
               the verdict against ">= 50 invoices/s on one core". Needs fonts-noto-cjk for realistic CJK text.
 
+          billing-run --database CONN [--tenants N] [--metrics M] [--warmup W]
+              Creates a fresh database bench_<random> on the PostgreSQL server of CONN (dropped at the end), starts
+              `tally serve --no-billing-schedule --no-invoice-pdfs` on it as a child process, creates M metrics (sum) and
+              one plan pricing them through the operator API, seeds N tenants with binary COPY (tenants, namespaces,
+              plan_subscriptions, payment_methods, and the usage roll-ups billing reads for the tenant's previous month:
+              usage_daily and the edge hours of usage_metric_hourly; no raw events), then times POST
+              /api/admin/billing/runs for today until the run has finished, checks the invoices it wrote and prints the
+              verdict against "<= 30 s". A quarter of the tenants are in Asia/Tokyo, a quarter in America/Los_Angeles.
+              --database CONN   PostgreSQL connection string, key=value form (required: the figure is for PostgreSQL)
+              --tenants N       tenants (default 10000)
+              --metrics M       metrics priced by the plan (default 5)
+              --warmup W        before measuring, a dry run over the first W tenants so the server's JIT has
+                                compiled the billing path (default 0: the measured run is the server's first)
+
         Run from the repository root:
           dotnet run -c Release --project bench/Tally.Bench -- admission
           dotnet run -c Release --project bench/Tally.Bench -- ingest
@@ -105,6 +120,8 @@ internal static class BenchProgram
                     return await UsageQueryBenchmark.RunAsync(UsageQuerySettings.From(options));
                 case "invoice-pdf":
                     return await InvoicePdfBenchmark.RunAsync(InvoicePdfSettings.From(options));
+                case "billing-run":
+                    return await BillingRunBenchmark.RunAsync(BillingRunSettings.From(options));
                 case "baseline":
                     await BaselineServer.RunAsync(options.Require("--urls"));
                     return 0;

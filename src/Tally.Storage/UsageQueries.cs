@@ -97,6 +97,103 @@ public sealed class UsageQueries(TallyDatabase database)
     }
 
     /// <summary>
+    /// Per metric over each request's range of its own tenant (the whole tenant, every namespace), answer i for request i:
+    /// what <see cref="ByMetricRangesAsync(string, string?, IReadOnlyList{HourRange}, CancellationToken)"/> answers for
+    /// one tenant and range, for many tenants at once. PostgreSQL reads all requests in one statement (the ranges'
+    /// pieces as arrays, joined to the roll-ups); SQLite, embedded, asks tenant by tenant.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<UsageTotal>>> ByMetricRangesAsync(IReadOnlyList<(string Tenant, HourRange Range)> requests, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var answers = new IReadOnlyList<UsageTotal>[requests.Count];
+        if (database.Engine != DatabaseEngine.Postgres)
+        {
+            foreach (var group in requests.Select((r, i) => (r.Tenant, r.Range, Index: i)).GroupBy(r => r.Tenant, StringComparer.Ordinal))
+            {
+                var list = group.ToList();
+                var totals = await ByMetricRangesAsync(group.Key, null, [.. list.Select(r => r.Range)], ct).ConfigureAwait(false);
+                for (var j = 0; j < list.Count; j++)
+                {
+                    answers[list[j].Index] = totals[j];
+                }
+            }
+
+            return answers;
+        }
+
+        var merged = new SortedDictionary<string, (long Sum, long Max, long Count)>[requests.Count];
+        var (daily, hourly) = (new Pieces(), new Pieces());
+        for (var i = 0; i < requests.Count; i++)
+        {
+            merged[i] = new SortedDictionary<string, (long, long, long)>(StringComparer.Ordinal);
+            foreach (var (isDaily, from, to) in Split(requests[i].Range))
+            {
+                (isDaily ? daily : hourly).Add(i, requests[i].Tenant, from, to);
+            }
+        }
+
+        if (daily.Count + hourly.Count > 0)
+        {
+            await using var connection = await database.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = BulkSql;
+            daily.AddParameters(command, "d");
+            hourly.AddParameters(command, "h");
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var totals = merged[reader.GetInt32(0)];
+                var metric = reader.GetString(1);
+                var (sum, max, count) = (Int64(reader, 2), Int64(reader, 3), Int64(reader, 4));
+                totals[metric] = totals.TryGetValue(metric, out var t) ? (t.Sum + sum, Math.Max(t.Max, max), t.Count + count) : (sum, max, count);
+            }
+        }
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            answers[i] = [.. merged[i].Select(kv => new UsageTotal("", kv.Key, "", kv.Value.Sum, kv.Value.Max, kv.Value.Count))];
+        }
+
+        return answers;
+    }
+
+    private const string BulkSql =
+        "SELECT r.i, d.metric, SUM(d.sum_micros), MAX(d.max_micros), SUM(d.event_count) "
+        + "FROM unnest(@di, @dt, @df, @dto) AS r(i, tenant, f, t) "
+        + "JOIN usage_daily d ON d.tenant_id = r.tenant AND d.day_start >= r.f AND d.day_start < r.t GROUP BY r.i, d.metric "
+        + "UNION ALL "
+        + "SELECT r.i, h.metric, SUM(h.sum_micros), MAX(h.max_micros), SUM(h.event_count) "
+        + "FROM unnest(@hi, @ht, @hf, @hto) AS r(i, tenant, f, t) "
+        + "JOIN usage_metric_hourly h ON h.tenant_id = r.tenant AND h.hour_start >= r.f AND h.hour_start < r.t GROUP BY r.i, h.metric";
+
+    /// <summary>Range pieces of many tenants as parallel arrays (request index, tenant, from, to).</summary>
+    private sealed class Pieces
+    {
+        private readonly List<int> _index = [];
+        private readonly List<string> _tenant = [];
+        private readonly List<long> _from = [];
+        private readonly List<long> _to = [];
+
+        public int Count => _index.Count;
+
+        public void Add(int index, string tenant, long from, long to)
+        {
+            _index.Add(index);
+            _tenant.Add(tenant);
+            _from.Add(from);
+            _to.Add(to);
+        }
+
+        public void AddParameters(DbCommand command, string prefix)
+        {
+            UsageQueries.Add(command, prefix + "i", _index.ToArray());
+            UsageQueries.Add(command, prefix + "t", _tenant.ToArray());
+            UsageQueries.Add(command, prefix + "f", _from.ToArray());
+            UsageQueries.Add(command, prefix + "to", _to.ToArray());
+        }
+    }
+
+    /// <summary>
     /// The pieces of a range: its whole UTC days (<c>Daily</c>, bounds are day starts) and the hours around them, or all
     /// of it as hours when it holds no whole UTC day. Empty ranges have no pieces.
     /// </summary>

@@ -146,11 +146,22 @@ public static class InvoiceStore
         ArgumentNullException.ThrowIfNull(period);
         var id = (await BillingIds.NextAsync(db, BillingIds.Invoices, 1, ct))[0];
         var friendly = await TakeFriendlyIdsAsync(db, period.Year, period.Month, 1, ct);
-        var row = new InvoiceRow
+        var row = NewRow(tenant, period, creationType, id, friendly[0], now);
+        db.Invoices.Add(row);
+        return row;
+    }
+
+    /// <summary>A new open invoice row (not added to a context) with the ids given; see <see cref="CreateAsync"/>.</summary>
+    public static InvoiceRow NewRow(TenantRow tenant, BillingPeriod period, string creationType, long id, FriendlyId friendlyId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(period);
+        ArgumentNullException.ThrowIfNull(friendlyId);
+        return new InvoiceRow
         {
             TenantId = tenant.TenantId,
             Id = id,
-            FriendlyId = friendly[0].ToString(),
+            FriendlyId = friendlyId.ToString(),
             CreationType = creationType,
             State = InvoiceState.Open.ToWire(),
             Period = SourceKeys.Month(period),
@@ -163,8 +174,6 @@ public static class InvoiceStore
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Invoices.Add(row);
-        return row;
     }
 
     /// <summary>

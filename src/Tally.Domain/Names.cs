@@ -29,7 +29,8 @@ public static partial class Names
         return value;
     }
 
-    internal static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+    /// <summary>For error messages that quote input: the first 80 characters and "…" when longer.</summary>
+    public static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1035();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tally.Domain;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 
@@ -69,5 +70,5 @@ public static class AddOnsEndpoints
             : TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Add-on '{CatalogMapping.Cut(name)}' does not exist.");
+    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Add-on '{Names.Truncate(name)}' does not exist.");
 }

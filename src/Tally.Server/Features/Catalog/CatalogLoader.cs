@@ -100,7 +100,7 @@ public sealed class CatalogLoader(CatalogStore store, CatalogService catalog, Ti
         var result = new List<TDefinition>();
         foreach (var (name, body) in (entries ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            var entry = $"{section}.{CatalogMapping.Cut(name)}";
+            var entry = $"{section}.{Names.Truncate(name)}";
             if (body is null)
             {
                 throw new CatalogLoadException(entry, $"{entry} must be an object.");

@@ -175,7 +175,7 @@ public static class CatalogMapping
     {
         if (bodyName is not null && bodyName != pathName)
         {
-            throw new RequestValidationException("name", $"name '{CatalogMapping.Cut(bodyName)}' differs from the name in the path ('{pathName}'); entries cannot be renamed.");
+            throw new RequestValidationException("name", $"name '{Names.Truncate(bodyName)}' differs from the name in the path ('{pathName}'); entries cannot be renamed.");
         }
     }
 
@@ -279,7 +279,7 @@ public static class CatalogMapping
         if (text.Length is 0 or > 40
             || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            throw new DomainValidationException(field, $"{field} '{CatalogMapping.Cut(text)}' is not a decimal string such as \"0.01\".");
+            throw new DomainValidationException(field, $"{field} '{Names.Truncate(text)}' is not a decimal string such as \"0.01\".");
         }
 
         return value;
@@ -290,14 +290,12 @@ public static class CatalogMapping
     {
         if (text.Length is 0 or > 19 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
-            throw new DomainValidationException(field, $"{field} '{CatalogMapping.Cut(text)}' is not a whole number string such as \"100\" (0 or more).");
+            throw new DomainValidationException(field, $"{field} '{Names.Truncate(text)}' is not a whole number string such as \"100\" (0 or more).");
         }
 
         return value;
     }
 
-    /// <summary>A value quoted in an error message, cut at 80 characters.</summary>
-    public static string Cut(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     private static Dictionary<string, string> Sorted(IReadOnlyDictionary<string, string> texts)
     {

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Tally.Domain;
 using Tally.Domain.Catalog;
 using Tally.Server.Errors;
-using Tally.Server.Features.Subscriptions;
 using Tally.Server.Features.Quotas;
+using Tally.Server.Features.Subscriptions;
 using Tally.Server.Hosting;
 using Tally.Storage;
 using Tally.Storage.Entities;
@@ -156,7 +157,7 @@ public sealed class CatalogStore(TallyDatabase database, CatalogService catalog,
             }
 
             var row = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Name == planName, ct)
-                ?? throw new RequestValidationException("plan", $"Plan '{CatalogMapping.Cut(planName)}' does not exist in the catalog.");
+                ?? throw new RequestValidationException("plan", $"Plan '{Names.Truncate(planName)}' does not exist in the catalog.");
             var body = CatalogService.Read<PlanBody>(row.DefinitionJson);
             var currency = body.Currency;
             if (currency != tenant.Currency)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tally.Domain;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 
@@ -69,7 +70,7 @@ public static class MetricsEndpoints
             : TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Metric '{CatalogMapping.Cut(name)}' does not exist.");
+    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Metric '{Names.Truncate(name)}' does not exist.");
 }
 
 /// <summary>Who may use the operator catalog routes, and the clock they write with.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tally.Domain;
 using Tally.Server.Auth;
 using Tally.Server.Errors;
 
@@ -74,5 +75,5 @@ public static class PlansEndpoints
             : TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Plan '{CatalogMapping.Cut(name)}' does not exist.");
+    private static ProblemHttpResult NotFound(string name) => Problems.NotFound($"Plan '{Names.Truncate(name)}' does not exist.");
 }

@@ -70,6 +70,6 @@ public static class TenantPlanEndpoints
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var instant)
             && instant.Year is >= 2000 and <= 9998
             ? instant
-            : throw new RequestValidationException("effective_at", $"effective_at '{CatalogMapping.Cut(text)}' is not an RFC 3339 date-time between 2000 and 9998 such as 2026-01-01T00:00:00Z.");
+            : throw new RequestValidationException("effective_at", $"effective_at '{Names.Truncate(text)}' is not an RFC 3339 date-time between 2000 and 9998 such as 2026-01-01T00:00:00Z.");
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Tally.Domain;
 using Tally.Domain.Access;
 using Tally.Domain.Catalog;
 using Tally.Domain.Tenants;
@@ -92,7 +93,7 @@ public static class UsagePlansEndpoints
 
         if (ns != NamespaceRow.System || !grant.CanAccessNamespace(NamespaceRow.System))
         {
-            return (null, Problems.NotFound($"Usage plans exist only in namespace 'system', not '{CatalogMapping.Cut(ns)}'."));
+            return (null, Problems.NotFound($"Usage plans exist only in namespace 'system', not '{Names.Truncate(ns)}'."));
         }
 
         if (TenantScope.RequirePermission(grant, Permissions.Billing) is { } denied)

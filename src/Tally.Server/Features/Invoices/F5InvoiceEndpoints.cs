@@ -83,7 +83,7 @@ public static class F5InvoiceEndpoints
 
             if (!FriendlyId.IsAcceptedUpdateForm(name))
             {
-                throw new RequestValidationException("name", $"name '{CatalogMapping.Cut(name)}' is not an invoice name: invoice names have the form YYYY-MM-NNNNNNNN.");
+                throw new RequestValidationException("name", $"name '{Names.Truncate(name)}' is not an invoice name: invoice names have the form YYYY-MM-NNNNNNNN.");
             }
 
             invoice = ns == NamespaceRow.System ? await InvoiceStore.FindByFriendlyIdAsync(db, tenantId!, name, ct) : null;
@@ -127,7 +127,7 @@ public static class F5InvoiceEndpoints
 
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit) || limit < 0)
         {
-            throw new RequestValidationException("limit", $"limit must be a whole number from 0 (no limit) to {int.MaxValue}, not '{CatalogMapping.Cut(text)}'.");
+            throw new RequestValidationException("limit", $"limit must be a whole number from 0 (no limit) to {int.MaxValue}, not '{Names.Truncate(text)}'.");
         }
 
         return limit == 0 ? null : limit;

@@ -51,7 +51,7 @@ public sealed class PlanTransitionService(
     {
         if (body.Namespace is not null and not NamespaceRow.System)
         {
-            throw new RequestValidationException("namespace", $"namespace must be 'system' (plan transitions are tenant-wide), not '{CatalogMapping.Cut(body.Namespace)}'.");
+            throw new RequestValidationException("namespace", $"namespace must be 'system' (plan transitions are tenant-wide), not '{Names.Truncate(body.Namespace)}'.");
         }
 
         var planName = Names.RequireDns1035Label(body.NewPlan, "new_plan");
@@ -325,7 +325,7 @@ public sealed class PlanTransitionService(
         CheckAddOns(subscribe, "payload.subscribe_addon_services", name =>
             target.AllowedAddOns.Contains(name) || target.IncludedAddOns.Contains(name)
                 ? null
-                : $"plan '{target.Name}' does not offer add-on '{CatalogMapping.Cut(name)}'");
+                : $"plan '{target.Name}' does not offer add-on '{Names.Truncate(name)}'");
         CheckAddOns(unsubscribe, "payload.unsubscribe_addon_services", name =>
             target.IncludedAddOns.Contains(name) ? $"add-on '{name}' comes with plan '{target.Name}' and cannot be unsubscribed" : null);
         for (var i = 0; i < subscribe.Count; i++)
@@ -376,7 +376,7 @@ public sealed class PlanTransitionService(
             var path = Index(field, i);
             if (!AddOnNames.IsValid(names[i]))
             {
-                throw new RequestValidationException(path, $"{path}: '{CatalogMapping.Cut(names[i] ?? "")}' is not an add-on name.");
+                throw new RequestValidationException(path, $"{path}: '{Names.Truncate(names[i] ?? "")}' is not an add-on name.");
             }
 
             if (names.Take(i).Contains(names[i]))

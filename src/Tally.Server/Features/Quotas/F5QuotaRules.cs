@@ -49,7 +49,7 @@ public static partial class F5QuotaRules
         if (!string.IsNullOrEmpty(meta?.Namespace) && meta.Namespace != pathNamespace)
         {
             throw new RequestValidationException("metadata.namespace",
-                $"metadata.namespace '{Truncate(meta.Namespace)}' differs from the namespace in the path ('{pathNamespace}').");
+                $"metadata.namespace '{Names.Truncate(meta.Namespace)}' differs from the namespace in the path ('{pathNamespace}').");
         }
 
         string name;
@@ -64,7 +64,7 @@ public static partial class F5QuotaRules
         else
         {
             throw new RequestValidationException("metadata.name",
-                $"metadata.name '{Truncate(meta.Name)}' differs from the name in the path ('{pathName}'); a quota object cannot be renamed.");
+                $"metadata.name '{Names.Truncate(meta.Name)}' differs from the name in the path ('{pathName}'); a quota object cannot be renamed.");
         }
 
         var description = meta?.Description ?? "";
@@ -96,17 +96,17 @@ public static partial class F5QuotaRules
 
         foreach (var (key, value) in labels)
         {
-            var field = $"metadata.labels.{Truncate(key)}";
+            var field = $"metadata.labels.{Names.Truncate(key)}";
             if (!IsLabelKey(key))
             {
                 throw new RequestValidationException(field,
-                    $"Label key '{Truncate(key)}' is not a qualified name: an optional DNS subdomain prefix (at most {MaxLabelPrefixLength} characters) and '/', then 1-{MaxLabelNameLength} letters, digits, '-', '_' or '.', starting and ending with a letter or digit.");
+                    $"Label key '{Names.Truncate(key)}' is not a qualified name: an optional DNS subdomain prefix (at most {MaxLabelPrefixLength} characters) and '/', then 1-{MaxLabelNameLength} letters, digits, '-', '_' or '.', starting and ending with a letter or digit.");
             }
 
             if (value is null || value.Length > MaxLabelNameLength || !LabelValue().IsMatch(value))
             {
                 throw new RequestValidationException(field,
-                    $"The value of label '{Truncate(key)}' must be a string of at most {MaxLabelNameLength} letters, digits, '.', '_' or '-'.");
+                    $"The value of label '{Names.Truncate(key)}' must be a string of at most {MaxLabelNameLength} letters, digits, '.', '_' or '-'.");
             }
 
             result[key] = value;
@@ -131,7 +131,7 @@ public static partial class F5QuotaRules
 
         foreach (var (key, value) in annotations)
         {
-            var field = $"metadata.annotations.{Truncate(key)}";
+            var field = $"metadata.annotations.{Names.Truncate(key)}";
             if (Length(key) is < 1 or > MaxAnnotationKeyLength)
             {
                 throw new RequestValidationException(field, $"Annotation keys must be 1-{MaxAnnotationKeyLength} characters.");
@@ -139,7 +139,7 @@ public static partial class F5QuotaRules
 
             if (value is null || Length(value) is < 1 or > MaxAnnotationValueLength)
             {
-                throw new RequestValidationException(field, $"The value of annotation '{Truncate(key)}' must be a string of 1-{MaxAnnotationValueLength} characters.");
+                throw new RequestValidationException(field, $"The value of annotation '{Names.Truncate(key)}' must be a string of 1-{MaxAnnotationValueLength} characters.");
             }
 
             result[key] = value;
@@ -184,7 +184,7 @@ public static partial class F5QuotaRules
         return index >= 0
             ? (F5GetFormat)index
             : throw new RequestValidationException("response_format",
-                $"response_format must be one of {string.Join(", ", GetFormatNames)} (or its number 0-{GetFormatNames.Length - 1}), not '{Truncate(value)}'.");
+                $"response_format must be one of {string.Join(", ", GetFormatNames)} (or its number 0-{GetFormatNames.Length - 1}), not '{Names.Truncate(value)}'.");
     }
 
     /// <summary>The enum names of <c>GetResponseFormatCode</c>, in the order of their numbers.</summary>
@@ -210,7 +210,6 @@ public static partial class F5QuotaRules
         return count;
     }
 
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DnsSubdomain();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Tally.Domain;
 using Tally.Domain.Access;
 using Tally.Domain.Catalog;
 using Tally.Domain.Subscriptions;
@@ -225,6 +226,6 @@ public static class SubscriptionEndpoints
         null or "" => false,
         "true" or "True" or "TRUE" or "t" or "T" or "1" => true,
         "false" or "False" or "FALSE" or "f" or "F" or "0" => false,
-        _ => throw new RequestValidationException(field, $"{field} must be true or false, not '{CatalogMapping.Cut(text)}'."),
+        _ => throw new RequestValidationException(field, $"{field} must be true or false, not '{Names.Truncate(text)}'."),
     };
 }

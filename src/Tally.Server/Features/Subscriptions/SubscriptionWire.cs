@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tally.Domain;
 using Tally.Domain.Catalog;
 using Tally.Server.Errors;
 using Tally.Server.Features.Catalog;
@@ -85,7 +86,7 @@ public static class AddOnChoice
         string? chosen = null;
         foreach (var member in body.RootElement.EnumerateObject())
         {
-            var name = CatalogMapping.Cut(member.Name);
+            var name = Names.Truncate(member.Name);
             if (!AddOnNames.IsF5Key(member.Name))
             {
                 throw new RequestValidationException(name, $"'{name}' is not an F5 add-on key; set exactly one of {string.Join(", ", AddOnNames.F5Keys)} to {{}}.");

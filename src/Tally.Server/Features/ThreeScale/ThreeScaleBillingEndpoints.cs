@@ -339,12 +339,12 @@ public static partial class ThreeScaleBillingEndpoints
         var currency = Currency.Of(invoice.Currency);
         if (!TryParseQuantity(p["quantity"], out var quantity))
         {
-            return ThreeScaleErrors.Unprocessable(f, $"quantity '{Truncate(p["quantity"] ?? "")}' is not a number of at least 0, such as 1 or 2.5", "quantity");
+            return ThreeScaleErrors.Unprocessable(f, $"quantity '{Names.Truncate(p["quantity"] ?? "")}' is not a number of at least 0, such as 1 or 2.5", "quantity");
         }
 
         if (!TryParseCost(p["cost"], currency, out var cost))
         {
-            return ThreeScaleErrors.Unprocessable(f, $"cost '{Truncate(p["cost"] ?? "")}' is not a decimal amount in currency units, such as 10.50 or -2.5", "cost");
+            return ThreeScaleErrors.Unprocessable(f, $"cost '{Names.Truncate(p["cost"] ?? "")}' is not a decimal amount in currency units, such as 10.50 or -2.5", "cost");
         }
 
         var metric = Blank(p["metric_id"]);
@@ -475,7 +475,7 @@ public static partial class ThreeScaleBillingEndpoints
             if (!InvoiceStates.TryParse(stateText, out var parsed))
             {
                 return ThreeScaleErrors.Unprocessable(f,
-                    $"state '{Truncate(stateText)}' is not one of {string.Join(", ", InvoiceStates.All.Select(s => s.ToWire()))}", "state");
+                    $"state '{Names.Truncate(stateText)}' is not one of {string.Join(", ", InvoiceStates.All.Select(s => s.ToWire()))}", "state");
             }
 
             state = parsed;
@@ -484,7 +484,7 @@ public static partial class ThreeScaleBillingEndpoints
         var month = Blank(query["month"]);
         if (month is not null && ParseMonth(month) is null)
         {
-            return ThreeScaleErrors.Unprocessable(f, $"month '{Truncate(month)}' is not a month of the form YYYY-MM", "month");
+            return ThreeScaleErrors.Unprocessable(f, $"month '{Names.Truncate(month)}' is not a month of the form YYYY-MM", "month");
         }
 
         // page × per_page must stay inside int for the offset.
@@ -684,7 +684,6 @@ public static partial class ThreeScaleBillingEndpoints
     private static IResult FriendlyIdTaken(ThreeScaleFormat format) =>
         ThreeScaleErrors.Unprocessable(format, "friendly_id has already been taken by another invoice", "friendly_id");
 
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 

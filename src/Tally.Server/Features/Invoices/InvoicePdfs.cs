@@ -62,9 +62,12 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
         {
             if (stale)
             {
-                await db.InvoicePdfs
-                    .Where(p => p.TenantId == tenant && p.InvoiceId == invoiceId && p.CreatedAt < version)
-                    .ExecuteUpdateAsync(u => u.SetProperty(p => p.Content, bytes).SetProperty(p => p.CreatedAt, version), ct);
+                if (await db.InvoicePdfs
+                        .Where(p => p.TenantId == tenant && p.InvoiceId == invoiceId && p.CreatedAt < version)
+                        .ExecuteUpdateAsync(u => u.SetProperty(p => p.Content, bytes).SetProperty(p => p.CreatedAt, version), ct) == 1)
+                {
+                    return bytes;
+                }
             }
             else
             {
@@ -72,18 +75,22 @@ public sealed class InvoicePdfs(TallyDatabase database, CatalogService catalog, 
                 try
                 {
                     await db.SaveChangesAsync(ct);
+                    return bytes;
                 }
                 catch (DbUpdateException)
                 {
-                    // Another caller stored the PDF first (primary key tenant_id, invoice_id): keep theirs. Anything else rethrows.
-                    if (await StoredAsync(tenant, invoiceId, ct) is null)
+                    // Another caller stored the PDF first (primary key tenant_id, invoice_id): return theirs. Anything else rethrows.
+                    if (await StoredAsync(tenant, invoiceId, ct) is { } theirs)
                     {
-                        throw;
+                        return theirs;
                     }
+
+                    throw;
                 }
             }
         }
 
+        // Another caller wrote this version first: everyone returns the stored bytes.
         return await StoredAsync(tenant, invoiceId, ct)
             ?? throw new InvalidOperationException($"The PDF of invoice {invoiceId} of tenant '{tenant}' was not stored.");
     }

@@ -95,15 +95,6 @@ public static class InvoiceStore
     public static Task<List<InvoiceLineItemRow>> LinesAsync(TallyDbContext db, string tenant, long invoiceId, CancellationToken ct) =>
         db.InvoiceLineItems.AsNoTracking().Where(l => l.TenantId == tenant && l.InvoiceId == invoiceId).OrderBy(l => l.Id).ToListAsync(ct);
 
-    /// <summary>The lines of several invoices of one tenant, by invoice id, each list by line id.</summary>
-    public static async Task<Dictionary<long, List<InvoiceLineItemRow>>> LinesByInvoiceAsync(
-        TallyDbContext db, string tenant, IReadOnlyCollection<long> invoiceIds, CancellationToken ct)
-    {
-        var rows = await db.InvoiceLineItems.AsNoTracking()
-            .Where(l => l.TenantId == tenant && invoiceIds.Contains(l.InvoiceId)).OrderBy(l => l.Id).ToListAsync(ct);
-        return invoiceIds.ToDictionary(id => id, id => rows.Where(r => r.InvoiceId == id).ToList());
-    }
-
     /// <summary>An invoice's payment transactions, by id, untracked.</summary>
     public static Task<List<PaymentTransactionRow>> TransactionsAsync(TallyDbContext db, string tenant, long invoiceId, CancellationToken ct) =>
         db.PaymentTransactions.AsNoTracking().Where(t => t.TenantId == tenant && t.InvoiceId == invoiceId).OrderBy(t => t.Id).ToListAsync(ct);

@@ -43,18 +43,9 @@ public sealed class InvoiceCharger(TallyDatabase database, IPaymentGateway gatew
     {
         var policy = options.ChargePolicy;
         // 1. Decide the attempt (no lock: the record step re-checks everything).
-        InvoiceRow invoice;
-        List<PaymentMethodRow> methods;
-        int manualCount;
-        await using (var db = database.CreateContext())
-        {
-            invoice = await db.Invoices.AsNoTracking().SingleOrDefaultAsync(i => i.TenantId == tenant && i.Id == invoiceId, ct)
-                ?? throw new InvalidOperationException($"Invoice {invoiceId} of tenant '{tenant}' does not exist.");
-            methods = await db.PaymentMethods.AsNoTracking()
-                .Where(m => m.TenantId == tenant && (m.Role == PaymentMethodRow.Primary || m.Role == PaymentMethodRow.Secondary)).ToListAsync(ct);
-            manualCount = automatic ? 0 : await db.PaymentTransactions.CountAsync(t => t.TenantId == tenant && t.InvoiceId == invoiceId && !t.Automatic, ct);
-        }
-
+        await using var read = database.CreateContext();
+        var invoice = await read.Invoices.AsNoTracking().SingleOrDefaultAsync(i => i.TenantId == tenant && i.Id == invoiceId, ct)
+            ?? throw new InvalidOperationException($"Invoice {invoiceId} of tenant '{tenant}' does not exist.");
         var state = InvoiceStore.StateOf(invoice);
         var now = clock.GetUtcNow();
         if (automatic && !policy.IsDue(state, invoice.DueAt ?? DateTimeOffset.MaxValue, invoice.LastChargeAttemptAt, now))
@@ -71,6 +62,10 @@ public sealed class InvoiceCharger(TallyDatabase database, IPaymentGateway gatew
         {
             throw new InvalidOperationException("non-chargeable amount");
         }
+
+        var methods = await read.PaymentMethods.AsNoTracking()
+            .Where(m => m.TenantId == tenant && (m.Role == PaymentMethodRow.Primary || m.Role == PaymentMethodRow.Secondary)).ToListAsync(ct);
+        var manualCount = automatic ? 0 : await read.PaymentTransactions.CountAsync(t => t.TenantId == tenant && t.InvoiceId == invoiceId && !t.Automatic, ct);
 
         var amount = new Money(invoice.TotalMinor, Currency.Of(invoice.Currency));
         var baseKey = automatic

@@ -161,7 +161,7 @@ internal static class BillingRunBenchmark
             var db0 = await DatabaseStatsAsync(benchDb, dbName, ct);
             var scans0 = await SeqScansAsync(benchDb, ct);
             var server0 = tally.CpuTime;
-            var postgres0 = PostgresTicks();
+            var postgres0 = LoadDriver.PostgresTicks();
             var machine0 = LoadDriver.MachineTicks();
             var watch = Stopwatch.StartNew();
             var accepted = await SendAsync(op, HttpMethod.Post, "api/admin/billing/runs",
@@ -169,7 +169,7 @@ internal static class BillingRunBenchmark
             var run = await PollAsync(op, accepted, ct);
             var wall = watch.Elapsed.TotalSeconds;
             var serverCpu = (tally.CpuTime - server0).TotalSeconds;
-            var postgresCpu = PostgresSeconds(postgres0, PostgresTicks());
+            var postgresCpu = PostgresSeconds(postgres0, LoadDriver.PostgresTicks());
             var machine1 = LoadDriver.MachineTicks();
             var ticks = machine1.Total - machine0.Total;
             var machineCpu = ticks > 0 ? (double)(machine1.Busy - machine0.Busy) / ticks * MachineCpus() * wall : double.NaN;
@@ -214,17 +214,7 @@ internal static class BillingRunBenchmark
                 $"- verdict: **{(pass ? "PASS" : "MISS")}** ({settings.Tenants:N0} tenants × {settings.Metrics} metrics billed in {wall:F1} s against ≤ {TargetSeconds} s{(verified.Ok ? "; every check passed" : "; a check FAILED")})"));
             return verified.Ok ? 0 : 1;
         }
-        catch (BenchmarkException e)
-        {
-            await Console.Error.WriteLineAsync($"benchmark failed: {e.Message}{Environment.NewLine}{tally?.Tail()}");
-            return 1;
-        }
-        catch (HttpRequestException e)
-        {
-            await Console.Error.WriteLineAsync($"benchmark failed: {e.Message}{Environment.NewLine}{tally?.Tail()}");
-            return 1;
-        }
-        catch (NpgsqlException e)
+        catch (Exception e) when (e is BenchmarkException or HttpRequestException or NpgsqlException)
         {
             await Console.Error.WriteLineAsync($"benchmark failed: {e.Message}{Environment.NewLine}{tally?.Tail()}");
             return 1;
@@ -654,48 +644,6 @@ internal static class BillingRunBenchmark
         return response.StatusCode == expected || (anySuccess && response.IsSuccessStatusCode)
             ? text
             : throw new BenchmarkException($"{method} {path} answered {(int)response.StatusCode}: {text[..Math.Min(text.Length, 1000)]}");
-    }
-
-    /// <summary>utime + stime jiffies of every process named <c>postgres</c>, by pid.</summary>
-    private static Dictionary<int, long> PostgresTicks()
-    {
-        var result = new Dictionary<int, long>();
-        if (!Directory.Exists("/proc"))
-        {
-            return result;
-        }
-
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var open = stat.IndexOf('(', StringComparison.Ordinal);
-                var close = stat.LastIndexOf(')');
-                if (open < 0 || close < open || stat[(open + 1)..close] != "postgres")
-                {
-                    continue;
-                }
-
-                var fields = stat[(close + 2)..].Split(' ');
-                result[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // Exited meanwhile.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // Not ours to read.
-            }
-        }
-
-        return result;
     }
 
     /// <summary>

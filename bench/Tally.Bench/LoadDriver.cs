@@ -242,7 +242,7 @@ internal static class LoadDriver
     }
 
     /// <summary>utime + stime jiffies of every process whose name is <c>postgres</c>, by pid (empty without /proc).</summary>
-    private static Dictionary<int, long> PostgresTicks()
+    internal static Dictionary<int, long> PostgresTicks()
     {
         var result = new Dictionary<int, long>();
         if (!Directory.Exists("/proc"))

@@ -289,10 +289,6 @@ public sealed class BillingEngine(
         {
             await db.Database.SqlQuery<string>($"SELECT tenant_id AS \"Value\" FROM tenants WHERE tenant_id = ANY({tenants}) ORDER BY tenant_id FOR UPDATE").ToListAsync(ct);
         }
-        else if (tenants.Length == 1)
-        {
-            await db.LockTenantAsync(tenants[0], ct);
-        }
     }
 
     private static List<BilledInvoice> Made(Dictionary<string, List<BilledInvoice>> made, string tenant) =>

@@ -32,6 +32,23 @@ public static class TenantScope
     public static ProblemHttpResult TenantTokenRequired() =>
         Problems.Forbidden("The F5 API acts on the caller's own tenant: use a tenant token.");
 
+    /// <summary>
+    /// The check every F5 route makes: a tenant token (operator tokens → 403), namespace <paramref name="ns"/> existing in
+    /// its tenant and on its allow-list (→ 404), <paramref name="permission"/> held (→ 403). Returns the caller's tenant.
+    /// </summary>
+    public static async Task<(string? TenantId, ProblemHttpResult? Problem)> RequireF5CallerAsync(
+        TallyDbContext db, Grant grant, string ns, string permission, CancellationToken ct)
+    {
+        if (grant.TenantId is not { } tenantId)
+        {
+            return (null, TenantTokenRequired());
+        }
+
+        return (await RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? RequirePermission(grant, permission)) is { } denied
+            ? (null, denied)
+            : (tenantId, null);
+    }
+
     /// <summary>403 for callers that are not operator tokens.</summary>
     public static ProblemHttpResult? RequireOperator(Grant grant, bool write) =>
         !grant.IsOperator ? OperatorOnly.Refusal()

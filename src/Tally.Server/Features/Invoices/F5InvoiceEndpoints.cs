@@ -41,7 +41,7 @@ public static class F5InvoiceEndpoints
         TallyDatabase database, TimeProvider clock, CancellationToken ct)
     {
         await using var db = database.CreateContext();
-        var (tenantId, denied) = await AuthorizeAsync(db, caller.Grant, ns, ct);
+        var (tenantId, denied) = await TenantScope.RequireF5CallerAsync(db, caller.Grant, ns, Permissions.Billing, ct);
         if (denied is not null)
         {
             return denied;
@@ -70,7 +70,7 @@ public static class F5InvoiceEndpoints
         InvoiceRow? invoice;
         await using (var db = database.CreateContext())
         {
-            var (tenantId, denied) = await AuthorizeAsync(db, caller.Grant, ns, ct);
+            var (tenantId, denied) = await TenantScope.RequireF5CallerAsync(db, caller.Grant, ns, Permissions.Billing, ct);
             if (denied is not null)
             {
                 return denied;
@@ -99,22 +99,6 @@ public static class F5InvoiceEndpoints
         }
 
         return TypedResults.Ok(new F5DownloadInvoicePdfRsp(await pdfs.EnsureAsync(invoice.TenantId, invoice.Id, ct)));
-    }
-
-    /// <summary>Tenant tokens only; the namespace must exist in the token's tenant and be on its allow-list; <c>billing</c> permission.</summary>
-    private static async Task<(string? TenantId, ProblemHttpResult? Problem)> AuthorizeAsync(TallyDbContext db, Grant grant, string ns, CancellationToken ct)
-    {
-        if (grant.TenantId is not { } tenantId)
-        {
-            return (null, TenantScope.TenantTokenRequired());
-        }
-
-        if ((await TenantScope.RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? TenantScope.RequirePermission(grant, Permissions.Billing)) is { } denied)
-        {
-            return (null, denied);
-        }
-
-        return (tenantId, null);
     }
 
     /// <summary>grpc-gateway's int32 query value: absent, empty or 0 = no limit (proto3's default); negative or not an int32 = 400 <c>limit</c>.</summary>

@@ -274,13 +274,7 @@ public static class F5QuotaEndpoints
     /// <summary>Operator tokens → 403; unknown or hidden namespace → 404; no <c>quota</c> permission → 403; a viewer's write → 403.</summary>
     private static async Task<ProblemHttpResult?> AuthorizeAsync(TallyDbContext db, Grant grant, string ns, bool write, CancellationToken ct)
     {
-        if (grant.TenantId is not { } tenant)
-        {
-            return TenantScope.TenantTokenRequired();
-        }
-
-        return await TenantScope.RequireNamespaceAsync(db, grant, tenant, ns, ct)
-            ?? TenantScope.RequirePermission(grant, Permissions.Quota)
+        return (await TenantScope.RequireF5CallerAsync(db, grant, ns, Permissions.Quota, ct)).Problem
             ?? (write ? TenantScope.RequireWrite(grant) : null);
     }
 

@@ -53,16 +53,13 @@ public static class SubscriptionEndpoints
         TallyDatabase database, CatalogService catalog, TimeProvider clock, CancellationToken ct)
     {
         await using var db = database.CreateContext();
-        var grant = caller.Grant;
-        if (grant.TenantId is not { } tenantId)
-        {
-            return TenantScope.TenantTokenRequired();
-        }
-
-        if ((await TenantScope.RequireNamespaceAsync(db, grant, tenantId, ns, ct) ?? TenantScope.RequirePermission(grant, Permissions.Billing)) is { } denied)
+        var (allowed, denied) = await TenantScope.RequireF5CallerAsync(db, caller.Grant, ns, Permissions.Billing, ct);
+        if (denied is not null)
         {
             return denied;
         }
+
+        var tenantId = allowed!;
 
         var currentOnly = ParseBool(current, "current");
         http.Response.Headers.Vary = "Accept-Language";

@@ -9,7 +9,8 @@ namespace Tally.Server.Auth;
 /// <summary>
 /// Turns a presented secret into a <see cref="Grant"/>. Valid tokens, and secrets that match none, are cached for <see cref="CacheFor"/>;
 /// a revocation in this process evicts at once, one in another process takes effect within <see cref="CacheFor"/>.
-/// Expiry is checked on every call against the injected clock.
+/// Expiry is checked on every call against the injected clock. The caches are keyed by the presented secret itself
+/// (process memory only, like the request that carried it), so a cache hit costs no hash; the database holds only hashes.
 /// </summary>
 public sealed class TokenAuthenticator(TallyDatabase database, TimeProvider clock)
 {
@@ -31,51 +32,51 @@ public sealed class TokenAuthenticator(TallyDatabase database, TimeProvider cloc
         }
 
         var now = clock.GetUtcNow();
-        var hash = TokenSecrets.Hash(secret);
-        if (_cache.TryGetValue(hash, out var cached) && cached.CachedUntil > now)
+        if (_cache.TryGetValue(secret, out var cached) && cached.CachedUntil > now)
         {
             return IsLive(cached.ExpiresAt, null, now) ? cached.Grant : null;
         }
 
-        if (_unknown.TryGetValue(hash, out var until) && until > now)
+        if (_unknown.TryGetValue(secret, out var until) && until > now)
         {
             return null;
         }
 
+        var hash = TokenSecrets.Hash(secret);
         await using var db = database.CreateContext();
         var row = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.SecretHash == hash, ct);
         if (row is null || !IsLive(row.ExpiresAt, row.RevokedAt, now))
         {
-            _cache.TryRemove(hash, out _);
-            Remember(_unknown, hash, now + CacheFor);
+            _cache.TryRemove(secret, out _);
+            Remember(_unknown, secret, now + CacheFor);
             return null;
         }
 
         var grant = ToGrant(row);
-        Remember(_cache, hash, new CachedGrant(grant, row.ExpiresAt, now + CacheFor));
+        Remember(_cache, secret, new CachedGrant(grant, row.ExpiresAt, now + CacheFor));
         return grant;
     }
 
     /// <summary>Forgets a revoked token in this process at once.</summary>
     public void Evict(string tokenId)
     {
-        foreach (var (hash, cached) in _cache)
+        foreach (var (secret, cached) in _cache)
         {
             if (cached.Grant.TokenId == tokenId)
             {
-                _cache.TryRemove(hash, out _);
+                _cache.TryRemove(secret, out _);
             }
         }
     }
 
-    private static void Remember<T>(ConcurrentDictionary<string, T> cache, string hash, T value)
+    private static void Remember<T>(ConcurrentDictionary<string, T> cache, string secret, T value)
     {
         if (cache.Count >= MaxCachedEntries)
         {
             cache.Clear();
         }
 
-        cache[hash] = value;
+        cache[secret] = value;
     }
 
     public static Grant ToGrant(ApiTokenRow row) => new(

@@ -73,7 +73,13 @@ public static class TallyApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
+        // One histogram per route and status (its _count is the request count); no in-progress gauge, no separate
+        // counter: each of those is one more middleware and label lookup on every request (docs/decisions.md).
+        app.UseHttpMetrics(o =>
+        {
+            o.InProgress.Enabled = false;
+            o.RequestCount.Enabled = false;
+        });
         app.UseMiddleware<TokenAuthenticationMiddleware>();
 
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -35,11 +35,16 @@ public abstract class HostEndpointTests(TallyFixture fx)
     }
 
     [Fact]
-    public async Task Prometheus_metrics_are_served()
+    public async Task Prometheus_metrics_are_served_with_one_request_histogram_per_route()
     {
+        using var op = fx.Operator();
+        (await op.GetAsync("/api/admin/tenants")).EnsureSuccessStatusCode();
         using var client = fx.Client(null);
         var text = await client.GetStringAsync("/metrics");
         Assert.Contains("tally_quota_admissions_total", text, StringComparison.Ordinal);
+        Assert.Contains("http_request_duration_seconds_count{code=\"200\",method=\"GET\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_requests_in_progress", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_requests_received_total", text, StringComparison.Ordinal);
     }
 
     [Fact]

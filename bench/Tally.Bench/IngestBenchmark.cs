@@ -117,12 +117,13 @@ internal static class IngestBenchmark
         }
     }
 
-    private sealed record Baseline(string Name, double Seconds, int Rows)
+    /// <summary><paramref name="PostgresCpu"/>: CPU of the <c>postgres</c> processes during the window (zero on SQLite).</summary>
+    private sealed record Baseline(string Name, double Seconds, int Rows, TimeSpan PostgresCpu = default)
     {
         public double RowsPerSecond => Rows / Seconds;
     }
 
-    private sealed record Driven(double Seconds, long Accepted, long Other, TimeSpan ServerCpu, double MaxRssMb)
+    private sealed record Driven(double Seconds, long Accepted, long Other, TimeSpan ServerCpu, double MaxRssMb, TimeSpan PostgresCpu)
     {
         public double EventsPerSecond => Accepted / Seconds;
     }
@@ -144,10 +145,13 @@ internal static class IngestBenchmark
             // Warm the driver's code paths on a throwaway copy, then truncate.
             await CopyAsync(conn, table, events.AsMemory(0, Math.Min(events.Length, 20_000)), ct);
             await ExecuteAsync(conn, $"TRUNCATE {table}", ct);
+            var pg0 = LoadDriver.PostgresTicks();
             var watch = Stopwatch.StartNew();
             await CopyAsync(conn, table, events, ct);
             watch.Stop();
-            return new Baseline($"raw binary `COPY` of all rows into a fresh `LIKE usage_events INCLUDING ALL` table (one COPY, one commit)", watch.Elapsed.TotalSeconds, events.Length);
+            return new Baseline(
+                $"raw binary `COPY` of all rows into a fresh `LIKE usage_events INCLUDING ALL` table (one COPY, one commit)",
+                watch.Elapsed.TotalSeconds, events.Length, PostgresCpuSince(pg0));
         }
         finally
         {
@@ -346,6 +350,7 @@ internal static class IngestBenchmark
         }, CancellationToken.None);
 
         var cpu0 = tally.CpuTime;
+        var pg0 = LoadDriver.PostgresTicks();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(async () =>
         {
@@ -368,10 +373,15 @@ internal static class IngestBenchmark
         }, ct)));
         watch.Stop();
         var cpu = tally.CpuTime - cpu0;
+        var pgCpu = PostgresCpuSince(pg0);
         await stop.CancelAsync();
         await sampler;
-        return new Driven(watch.Elapsed.TotalSeconds, accepted, other, cpu, maxRssKb / 1024.0);
+        return new Driven(watch.Elapsed.TotalSeconds, accepted, other, cpu, maxRssKb / 1024.0, pgCpu);
     }
+
+    /// <summary>CPU used since <paramref name="before"/> by the <c>postgres</c> processes alive then and now (pooled backends live throughout).</summary>
+    private static TimeSpan PostgresCpuSince(Dictionary<int, long> before) =>
+        TimeSpan.FromSeconds(LoadDriver.PostgresTicks().Where(kv => before.ContainsKey(kv.Key)).Sum(kv => Math.Max(0, kv.Value - before[kv.Key])) / 100.0);
 
     private static async Task<(long Events, long RolledUp)> CountAsync(string database, string[] tenants, CancellationToken ct)
     {
@@ -410,11 +420,13 @@ internal static class IngestBenchmark
     private static void PrintResults(IngestSettings settings, Baseline baseline, Driven tally, double hwmMb, long stored, long rolled, long warmupEvents)
     {
         Console.WriteLine();
-        Console.WriteLine("| Path | Rows | Seconds | Rows/s | Server CPU (% of one core) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Baseline: {baseline.Name} | {baseline.Rows} | {baseline.Seconds:F2} | {baseline.RowsPerSecond:F0} | – |"));
+        var pg = settings.Database is not null;
+        Console.WriteLine($"| Path | Rows | Seconds | Rows/s | Server CPU (% of one core) |{(pg ? " PostgreSQL CPU µs/row |" : "")}");
+        Console.WriteLine($"|---|---:|---:|---:|---:|{(pg ? "---:|" : "")}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| Tally `POST /api/admin/usage/events` (dedup + roll-ups, committed before 200) | {tally.Accepted} | {tally.Seconds:F2} | {tally.EventsPerSecond:F0} | {tally.ServerCpu.TotalSeconds / tally.Seconds * 100:F0} |"));
+            $"| Baseline: {baseline.Name} | {baseline.Rows} | {baseline.Seconds:F2} | {baseline.RowsPerSecond:F0} | – |{(pg ? $" {baseline.PostgresCpu.TotalMicroseconds / baseline.Rows:F1} |" : "")}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| Tally `POST /api/admin/usage/events` (dedup + roll-ups, committed before 200) | {tally.Accepted} | {tally.Seconds:F2} | {tally.EventsPerSecond:F0} | {tally.ServerCpu.TotalSeconds / tally.Seconds * 100:F0} |{(pg ? $" {tally.PostgresCpu.TotalMicroseconds / Math.Max(1, tally.Accepted):F1} |" : "")}"));
         Console.WriteLine();
         var ratio = tally.EventsPerSecond / baseline.RowsPerSecond;
         var ratioOk = ratio >= TargetRatio;

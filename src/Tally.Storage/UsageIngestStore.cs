@@ -19,9 +19,9 @@ public readonly record struct UsageEventRecord(
 /// commit a per-metric hourly row equals the sum / max / count of the hourly rows of its tenant, namespace, metric and
 /// hour, and a daily row equals those of the hourly rows of its tenant, namespace, metric and day.
 /// <para>
-/// PostgreSQL: ONE statement per request: the events as arrays, <c>unnest</c>ed, inserted unless their key is stored
-/// (<c>WHERE NOT EXISTS</c>; on a unique violation from a racing request the statement is run again with
-/// <c>ON CONFLICT DO NOTHING</c>) with <c>RETURNING</c>, and the returned rows aggregated into the hourly, then the per-metric hourly,
+/// PostgreSQL: ONE statement per request: the events as arrays, <c>unnest</c>ed and inserted (on a unique violation —
+/// a stored or racing key — the statement is run again with <c>ON CONFLICT DO NOTHING</c>) with <c>RETURNING</c>, and
+/// the returned rows aggregated into the hourly, then the per-metric hourly,
 /// then the daily roll-up upserts (data-modifying CTEs run in one snapshot and one transaction). Rows are inserted in
 /// (tenant, id) order, hourly roll-ups updated in key order, only then per-metric hourly roll-ups in key order (that
 /// upsert waits for the hourly one to finish) and only then daily roll-ups in key order (that upsert waits for the
@@ -46,27 +46,26 @@ public sealed class UsageIngestStore : IAsyncDisposable
     private const int MaxAttempts = 5;
 
     /// <summary>
-    /// The PostgreSQL statement, first form: events whose key is already stored are skipped with <c>WHERE NOT EXISTS</c>
-    /// and the rest inserted plainly, which costs about half of <c>ON CONFLICT DO NOTHING</c>'s speculative insertion.
-    /// A key inserted by a concurrent request after this statement's snapshot (or twice in one call) makes it fail with
-    /// a unique violation; nothing of it is committed and it is run again in <see cref="PostgresOnConflictSql"/>'s form.
+    /// The PostgreSQL statement, first form: a plain insert of every event, as cheap per row as <c>COPY</c>'s. If one key
+    /// is already stored (a retried batch, or a concurrent request that committed it first; also twice in one call) the
+    /// statement fails with a unique violation, nothing of it is committed, and it is run again in
+    /// <see cref="PostgresOnConflictSql"/>'s form. A re-sent batch fails at its first event (events go in key order),
+    /// so the failed attempt costs little.
     /// </summary>
     internal static readonly string PostgresSql = PostgresTemplate
-        .Replace("/*where*/", "WHERE NOT EXISTS (SELECT 1 FROM usage_events e WHERE e.tenant_id = i.tenant_id AND e.event_id = i.event_id)", StringComparison.Ordinal)
         .Replace("/*on-conflict*/", "", StringComparison.Ordinal);
 
     /// <summary>The PostgreSQL statement, second form: <c>ON CONFLICT DO NOTHING</c> skips keys stored by anyone, also racing requests.</summary>
     internal static readonly string PostgresOnConflictSql = PostgresTemplate
-        .Replace("/*where*/", "", StringComparison.Ordinal)
         .Replace("/*on-conflict*/", "ON CONFLICT (tenant_id, event_id) DO NOTHING", StringComparison.Ordinal);
 
     private const string PostgresTemplate = """
-        WITH input AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])
-                WITH ORDINALITY AS u(tenant_id, event_id, namespace, metric, object_name, quantity_micros, occurred_at_us, labels_json, ord)
-        ), ins AS (
+        WITH ins AS (
+            -- unnest emits the rows in array order, which is (tenant, id) order: see the lock order above.
             INSERT INTO usage_events (tenant_id, event_id, namespace, metric, object_name, quantity_micros, occurred_at_us, labels_json, received_at_us)
-            SELECT tenant_id, event_id, namespace, metric, object_name, quantity_micros, occurred_at_us, labels_json, $9 FROM input AS i /*where*/ ORDER BY ord
+            SELECT tenant_id, event_id, namespace, metric, object_name, quantity_micros, occurred_at_us, labels_json, $9
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])
+                AS u(tenant_id, event_id, namespace, metric, object_name, quantity_micros, occurred_at_us, labels_json)
             /*on-conflict*/
             RETURNING tenant_id, namespace, metric, object_name, quantity_micros, occurred_at_us
         ), hours AS (
@@ -239,7 +238,7 @@ public sealed class UsageIngestStore : IAsyncDisposable
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation && !racing)
             {
-                // A concurrent request stored one of these keys after our snapshot: nothing was committed; skip them properly.
+                // A key is stored already (a re-sent event, or a concurrent request's): nothing was committed; skip stored keys.
                 racing = true;
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)

@@ -131,13 +131,13 @@ public static partial class ThreeScaleBillingEndpoints
 
         var p = await ThreeScaleParams.ReadAsync(request, ct);
         var now = clock.GetUtcNow();
-        await using var db = database.CreateContext();
-        var (invoice, tx) = await LockInvoiceAsync(db, ParseId(id), ct);
-        await using var _ = tx;
-        if (invoice is null)
+        await using var locked = await LockedInvoice.OpenAsync(database, ParseId(id), ct);
+        if (locked.Invoice is not { } invoice)
         {
             return ThreeScaleErrors.NotFound(f);
         }
+
+        var db = locked.Db;
 
         // Tally keeps issued invoices immutable (their PDF carries the period and number).
         if (!InvoiceStore.StateOf(invoice).IsEditable())
@@ -195,7 +195,7 @@ public static partial class ThreeScaleBillingEndpoints
             return FriendlyIdTaken(f);
         }
 
-        await tx!.CommitAsync(ct);
+        await locked.CommitAsync(ct);
         return await RespondAsync(db, invoice, f, options, request, StatusCodes.Status200OK, ct);
     }
 
@@ -211,13 +211,13 @@ public static partial class ThreeScaleBillingEndpoints
 
         var p = await ThreeScaleParams.ReadAsync(request, ct);
         var now = clock.GetUtcNow();
-        await using var db = database.CreateContext();
-        var (invoice, tx) = await LockInvoiceAsync(db, ParseId(id), ct);
-        await using var _ = tx;
-        if (invoice is null)
+        await using var locked = await LockedInvoice.OpenAsync(database, ParseId(id), ct);
+        if (locked.Invoice is not { } invoice)
         {
             return ThreeScaleErrors.NotFound(f);
         }
+
+        var db = locked.Db;
 
         InvoiceStateChange change;
         try
@@ -241,7 +241,7 @@ public static partial class ThreeScaleBillingEndpoints
         }
 
         await db.SaveChangesAsync(ct);
-        await tx!.CommitAsync(ct);
+        await locked.CommitAsync(ct);
         return await RespondAsync(db, invoice, f, options, request, StatusCodes.Status200OK, ct);
     }
 
@@ -317,13 +317,13 @@ public static partial class ThreeScaleBillingEndpoints
 
         var p = await ThreeScaleParams.ReadAsync(request, ct);
         var now = clock.GetUtcNow();
-        await using var db = database.CreateContext();
-        var (invoice, tx) = await LockInvoiceAsync(db, ParseId(invoiceId), ct);
-        await using var _ = tx;
-        if (invoice is null)
+        await using var locked = await LockedInvoice.OpenAsync(database, ParseId(invoiceId), ct);
+        if (locked.Invoice is not { } invoice)
         {
             return ThreeScaleErrors.NotFound(f);
         }
+
+        var db = locked.Db;
 
         if (!InvoiceStore.StateOf(invoice).IsEditable())
         {
@@ -396,7 +396,7 @@ public static partial class ThreeScaleBillingEndpoints
         await InvoiceStore.RecomputeTotalsAsync(db, invoice, ct);
         invoice.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        await tx!.CommitAsync(ct);
+        await locked.CommitAsync(ct);
         return ThreeScaleErrors.Body(f, ThreeScaleXml.LineItem(row, invoice.Currency), ThreeScaleJson.LineItem(row, invoice.Currency, BaseUrl(request)),
             StatusCodes.Status201Created);
     }
@@ -411,9 +411,9 @@ public static partial class ThreeScaleBillingEndpoints
             return ThreeScaleErrors.NotAcceptable();
         }
 
-        await using var db = database.CreateContext();
-        var (invoice, tx) = await LockInvoiceAsync(db, ParseId(invoiceId), ct);
-        await using var _ = tx;
+        await using var locked = await LockedInvoice.OpenAsync(database, ParseId(invoiceId), ct);
+        var db = locked.Db;
+        var invoice = locked.Invoice;
         var lineId = ParseId(id);
         var line = invoice is null || lineId is null
             ? null
@@ -433,7 +433,7 @@ public static partial class ThreeScaleBillingEndpoints
         await InvoiceStore.RecomputeTotalsAsync(db, invoice, ct);
         invoice.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        await tx!.CommitAsync(ct);
+        await locked.CommitAsync(ct);
         return TypedResults.Ok();
     }
 
@@ -564,26 +564,51 @@ public static partial class ThreeScaleBillingEndpoints
             : null;
 
     /// <summary>
-    /// Opens a transaction, takes the lock of the invoice's tenant and returns the invoice, tracked (null, with or without a
-    /// transaction, when it does not exist).
+    /// An invoice read under its tenant's lock, with the context and the transaction that hold the lock; disposing ends
+    /// both. <see cref="Invoice"/> is tracked, or null (and no transaction is open) when it does not exist.
     /// </summary>
-    private static async Task<(InvoiceRow? Invoice, IDbContextTransaction? Tx)> LockInvoiceAsync(
-        TallyDbContext db, long? id, CancellationToken ct)
+    private sealed class LockedInvoice(TallyDbContext db, IDbContextTransaction? tx, InvoiceRow? invoice) : IAsyncDisposable
     {
-        if (id is not { } invoiceId)
+        public TallyDbContext Db => db;
+
+        public InvoiceRow? Invoice => invoice;
+
+        public static async Task<LockedInvoice> OpenAsync(TallyDatabase database, long? id, CancellationToken ct)
         {
-            return (null, null);
+            var db = database.CreateContext();
+            IDbContextTransaction? tx = null;
+            try
+            {
+                if (id is not { } invoiceId
+                    || await db.Invoices.AsNoTracking().Where(i => i.Id == invoiceId).Select(i => i.TenantId).SingleOrDefaultAsync(ct) is not { } tenant)
+                {
+                    return new LockedInvoice(db, null, null);
+                }
+
+                tx = await db.Database.BeginTransactionAsync(ct);
+                await db.LockTenantAsync(tenant, ct);
+                return new LockedInvoice(db, tx, await InvoiceStore.FindAsync(db, invoiceId, tenant, ct));
+            }
+            catch
+            {
+                await new LockedInvoice(db, tx, null).DisposeAsync();
+                throw;
+            }
         }
 
-        var tenant = await db.Invoices.AsNoTracking().Where(i => i.Id == invoiceId).Select(i => i.TenantId).SingleOrDefaultAsync(ct);
-        if (tenant is null)
-        {
-            return (null, null);
-        }
+        /// <summary>Commits the transaction; only valid when <see cref="Invoice"/> was found.</summary>
+        public Task CommitAsync(CancellationToken ct) =>
+            (tx ?? throw new InvalidOperationException("No invoice, no transaction.")).CommitAsync(ct);
 
-        var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.LockTenantAsync(tenant, ct);
-        return (await InvoiceStore.FindAsync(db, invoiceId, tenant, ct), tx);
+        public async ValueTask DisposeAsync()
+        {
+            if (tx is not null)
+            {
+                await tx.DisposeAsync();
+            }
+
+            await db.DisposeAsync();
+        }
     }
 
     /// <summary>

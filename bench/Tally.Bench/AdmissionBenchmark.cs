@@ -53,12 +53,7 @@ internal static partial class AdmissionBenchmark
 
     public static async Task<int> RunAsync(AdmissionSettings settings)
     {
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
+        using var cancel = BenchProgram.CancelOnCtrlC();
         var ct = cancel.Token;
 
         var tallyDll = Path.Combine(ServerProcess.AppDirectory, "tally.dll");

@@ -49,12 +49,7 @@ internal static class IngestBenchmark
 
     public static async Task<int> RunAsync(IngestSettings settings)
     {
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
+        using var cancel = BenchProgram.CancelOnCtrlC();
         var ct = cancel.Token;
         var tallyDll = Path.Combine(ServerProcess.AppDirectory, "tally.dll");
         var work = Directory.CreateTempSubdirectory("tally-ingest-bench-");

@@ -88,6 +88,18 @@ internal static class BenchProgram
           dotnet run -c Release --project bench/Tally.Bench -- ingest
         """;
 
+    /// <summary>A token source that Ctrl-C cancels (instead of killing the bench, so its <c>finally</c> blocks stop the servers).</summary>
+    public static CancellationTokenSource CancelOnCtrlC()
+    {
+        var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return cancel;
+    }
+
     public static async Task<int> Main(string[] args)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

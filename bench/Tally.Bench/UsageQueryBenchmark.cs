@@ -57,12 +57,7 @@ internal static class UsageQueryBenchmark
 
     public static async Task<int> RunAsync(UsageQuerySettings settings)
     {
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
+        using var cancel = BenchProgram.CancelOnCtrlC();
         var ct = cancel.Token;
         var tallyDll = Path.Combine(ServerProcess.AppDirectory, "tally.dll");
         var work = Directory.CreateTempSubdirectory("tally-query-bench-");

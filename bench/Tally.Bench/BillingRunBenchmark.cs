@@ -164,7 +164,7 @@ internal static class BillingRunBenchmark
             var run = await PollAsync(op, accepted, ct);
             var wall = watch.Elapsed.TotalSeconds;
             var serverCpu = (tally.CpuTime - server0).TotalSeconds;
-            var postgresCpu = PostgresSeconds(postgres0, LoadDriver.PostgresTicks());
+            var postgresCpu = LoadDriver.PostgresCpuSince(postgres0).TotalSeconds;
             var machine1 = LoadDriver.MachineTicks();
             var ticks = machine1.Total - machine0.Total;
             var machineCpu = ticks > 0 ? (double)(machine1.Busy - machine0.Busy) / ticks * MachineCpus() * wall : double.NaN;
@@ -640,13 +640,6 @@ internal static class BillingRunBenchmark
             ? text
             : throw new BenchmarkException($"{method} {path} answered {(int)response.StatusCode}: {text[..Math.Min(text.Length, 1000)]}");
     }
-
-    /// <summary>
-    /// CPU seconds of postgres processes between two samples: the growth of those alive at both, plus all of those started
-    /// in between (new backends). Backends that ended in between are missed. 100 jiffies per second on Linux.
-    /// </summary>
-    private static double PostgresSeconds(Dictionary<int, long> before, Dictionary<int, long> after) =>
-        after.Sum(kv => before.TryGetValue(kv.Key, out var b) ? Math.Max(0, kv.Value - b) : kv.Value) / 100.0;
 
     /// <summary>
     /// The machine's logical CPUs from /proc/stat (<c>cpuN</c> lines): unlike <see cref="Environment.ProcessorCount"/>

@@ -146,7 +146,7 @@ internal static class IngestBenchmark
             watch.Stop();
             return new Baseline(
                 $"raw binary `COPY` of all rows into a fresh `LIKE usage_events INCLUDING ALL` table (one COPY, one commit)",
-                watch.Elapsed.TotalSeconds, events.Length, PostgresCpuSince(pg0));
+                watch.Elapsed.TotalSeconds, events.Length, LoadDriver.PostgresCpuSince(pg0));
         }
         finally
         {
@@ -368,15 +368,11 @@ internal static class IngestBenchmark
         }, ct)));
         watch.Stop();
         var cpu = tally.CpuTime - cpu0;
-        var pgCpu = PostgresCpuSince(pg0);
+        var pgCpu = LoadDriver.PostgresCpuSince(pg0);
         await stop.CancelAsync();
         await sampler;
         return new Driven(watch.Elapsed.TotalSeconds, accepted, other, cpu, maxRssKb / 1024.0, pgCpu);
     }
-
-    /// <summary>CPU used since <paramref name="before"/> by the <c>postgres</c> processes alive then and now (pooled backends live throughout).</summary>
-    private static TimeSpan PostgresCpuSince(Dictionary<int, long> before) =>
-        TimeSpan.FromSeconds(LoadDriver.PostgresTicks().Where(kv => before.ContainsKey(kv.Key)).Sum(kv => Math.Max(0, kv.Value - before[kv.Key])) / 100.0);
 
     private static async Task<(long Events, long RolledUp)> CountAsync(string database, string[] tenants, CancellationToken ct)
     {

@@ -221,14 +221,11 @@ internal static class LoadDriver
             var postgres0 = PostgresTicks();
             await Task.Delay(Until(to), ct).ConfigureAwait(false);
             var machine1 = MachineTicks();
-            var postgres1 = PostgresTicks();
+            var postgres = PostgresCpuSince(postgres0);
             var busy = machine1.Busy - machine0.Busy;
             var total = machine1.Total - machine0.Total;
             var machinePercent = machine0.Total == 0 || total <= 0 ? double.NaN : (double)busy / total * Environment.ProcessorCount * 100;
-
-            // Jiffies of processes alive at both samples (the pooled backends are); 100 per second on Linux.
-            var postgresTicks = postgres1.Where(kv => postgres0.ContainsKey(kv.Key)).Sum(kv => Math.Max(0, kv.Value - postgres0[kv.Key]));
-            return (server.CpuTime - server0, DriverCpu() - driver0, machinePercent, TimeSpan.FromSeconds(postgresTicks / 100.0));
+            return (server.CpuTime - server0, DriverCpu() - driver0, machinePercent, postgres);
         }
         catch (OperationCanceledException)
         {
@@ -240,6 +237,14 @@ internal static class LoadDriver
             return (TimeSpan.Zero, TimeSpan.Zero, double.NaN, TimeSpan.Zero);
         }
     }
+
+    /// <summary>
+    /// CPU the <c>postgres</c> processes used since <paramref name="before"/> (a <see cref="PostgresTicks"/> sample): a
+    /// process alive then counts its growth, one started since counts all its CPU, one ended since is missed (jiffies,
+    /// 100 per second on Linux).
+    /// </summary>
+    internal static TimeSpan PostgresCpuSince(Dictionary<int, long> before) =>
+        TimeSpan.FromSeconds(PostgresTicks().Sum(kv => before.TryGetValue(kv.Key, out var b) ? Math.Max(0, kv.Value - b) : kv.Value) / 100.0);
 
     /// <summary>utime + stime jiffies of every process whose name is <c>postgres</c>, by pid (empty without /proc).</summary>
     internal static Dictionary<int, long> PostgresTicks()

@@ -215,13 +215,13 @@ public sealed class UsageIngestStore : IAsyncDisposable
             labels[i] = e.LabelsJson;
         }
 
-        var racing = false;
+        var someKeyStored = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var connection = (NpgsqlConnection)await _database.OpenConnectionAsync(ct).ConfigureAwait(false);
-                await using var command = new NpgsqlCommand(racing ? PostgresOnConflictSql : PostgresSql, connection);
+                await using var command = new NpgsqlCommand(someKeyStored ? PostgresOnConflictSql : PostgresSql, connection);
                 command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = tenants });
                 command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = ids });
                 command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = namespaces });
@@ -236,10 +236,10 @@ public sealed class UsageIngestStore : IAsyncDisposable
                 var inserted = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
                 return Convert.ToInt32(inserted, System.Globalization.CultureInfo.InvariantCulture);
             }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation && !racing)
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation && !someKeyStored)
             {
                 // A key is stored already (a re-sent event, or a concurrent request's): nothing was committed; skip stored keys.
-                racing = true;
+                someKeyStored = true;
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
             {

@@ -1,13 +1,14 @@
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
+using Microsoft.Data.Sqlite;
 
 namespace Tally.Storage;
 
 /// <summary>
 /// Runs batches of <see cref="CounterCall"/>s in one transaction on one long-lived connection. PostgreSQL gets each batch
 /// as one <see cref="DbBatch"/> round trip with rows touched in key order (no deadlocks between processes); SQLite, an
-/// in-process engine, runs prepared statements one after another. Not thread-safe: one per writer loop.
+/// in-process engine, runs prepared statements one after another (<see cref="SqliteCounterBatchWriter"/>). Not
+/// thread-safe: one per writer loop.
 /// </summary>
 internal sealed class CounterBatchWriter : IAsyncDisposable
 {
@@ -15,19 +16,15 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
 
     private readonly DbConnection _connection;
     private readonly QuotaCounterStore _store;
-    private readonly DbCommand? _admit;
-    private readonly DbCommand? _release;
-    private readonly DbCommand? _read;
+    private readonly SqliteCounterBatchWriter? _sqlite;
 
     private CounterBatchWriter(DbConnection connection, QuotaCounterStore store)
     {
         _connection = connection;
         _store = store;
-        if (!connection.CanCreateBatch)
+        if (connection is SqliteConnection sqlite)
         {
-            _admit = Prepared(QuotaCounterStore.AdmitSql, withLimit: true);
-            _release = Prepared(store.ReleaseSql, withLimit: false);
-            _read = Prepared(QuotaCounterStore.CurrentSql, withLimit: false, withAmount: false);
+            _sqlite = new SqliteCounterBatchWriter(sqlite, store.ReleaseSql);
         }
     }
 
@@ -41,7 +38,7 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         {
             try
             {
-                return _connection.CanCreateBatch ? await ExecuteBatchedAsync(calls).ConfigureAwait(false) : ExecuteSequentially(calls);
+                return _sqlite?.Execute(calls) ?? await ExecuteBatchedAsync(calls).ConfigureAwait(false);
             }
             catch (DbException e) when (e.SqlState == PostgresDeadlock && attempt < 3)
             {
@@ -52,42 +49,8 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var command in new[] { _admit, _release, _read })
-        {
-            if (command is not null)
-            {
-                await command.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
+        _sqlite?.Dispose();
         await _connection.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private AdmissionResult[] ExecuteSequentially(IReadOnlyList<CounterCall> calls)
-    {
-        var results = new AdmissionResult[calls.Count];
-        using var transaction = _connection.BeginTransaction(IsolationLevel.Serializable);
-        for (var i = 0; i < calls.Count; i++)
-        {
-            var call = calls[i];
-            var command = call.IsAdmit ? _admit! : _release!;
-            command.Transaction = transaction;
-            Bind(command, call, withLimit: call.IsAdmit);
-            if (command.ExecuteScalar() is { } after and not DBNull)
-            {
-                results[i] = new AdmissionResult(true, ToLong(after));
-                continue;
-            }
-
-            _read!.Transaction = transaction;
-            Bind(_read, call, withLimit: false, withAmount: false);
-            using var reader = _read.ExecuteReader();
-            reader.Read();
-            results[i] = Refused(call, reader);
-        }
-
-        transaction.Commit();
-        return results;
     }
 
     private async Task<AdmissionResult[]> ExecuteBatchedAsync(IReadOnlyList<CounterCall> calls)
@@ -154,22 +117,6 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         return new AdmissionResult(!call.IsAdmit, current, namespaceExists);
     }
 
-    private DbCommand Prepared(string sql, bool withLimit, bool withAmount = true)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in ParameterNames(withLimit, withAmount))
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = name is "@amount" or "@limit" ? 0L : string.Empty;
-            command.Parameters.Add(p);
-        }
-
-        command.Prepare();
-        return command;
-    }
-
     /// <summary>A PostgreSQL batch command with positional parameters ($1, $2, ...), which Npgsql sends without rewriting the SQL.</summary>
     private static DbBatchCommand BatchCommand(DbBatch batch, string sql, CounterCall call, bool withLimit, bool withAmount)
     {
@@ -198,14 +145,6 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         return sql;
     }
 
-    private static void Bind(DbCommand command, CounterCall call, bool withLimit, bool withAmount = true)
-    {
-        foreach (var name in ParameterNames(withLimit, withAmount))
-        {
-            command.Parameters[name].Value = Value(call, name);
-        }
-    }
-
     private static IEnumerable<string> ParameterNames(bool withLimit, bool withAmount)
     {
         yield return "@tenant";
@@ -232,6 +171,4 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         "@amount" => call.Amount,
         _ => call.Limit,
     };
-
-    private static long ToLong(object value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
 }

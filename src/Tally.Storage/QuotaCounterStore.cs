@@ -42,6 +42,16 @@ public sealed class QuotaCounterStore : IAsyncDisposable
         RETURNING current_micros
         """;
 
+    // SQLite's fast path for a key that already has a count (a row exists only while its namespace does: deleting a
+    // namespace deletes its counts). No row back: the key has no count yet, or the sum would exceed the limit; the
+    // writer then runs AdmitSql in the same transaction, which decides both.
+    internal const string AdmitCountedSql = """
+        UPDATE quota_counts SET current_micros = current_micros + @amount
+        WHERE tenant_id = @tenant AND namespace = @ns AND kind = @kind AND key = @key
+          AND (@limit < 0 OR current_micros + @amount <= @limit)
+        RETURNING current_micros
+        """;
+
     internal const string CurrentSql = """
         SELECT (SELECT current_micros FROM quota_counts WHERE tenant_id = @tenant AND namespace = @ns AND kind = @kind AND key = @key),
                (SELECT COUNT(*) FROM namespaces WHERE tenant_id = @tenant AND name = @ns)

@@ -178,6 +178,23 @@ public abstract class AdmissionApiTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task Counts_go_with_their_namespace_so_a_deleted_one_is_404_and_a_recreated_one_starts_at_zero()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        using var client = fx.Operator();
+        var url = $"/api/admin/tenants/{tenant}/quota/admit";
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync(url, Body("default", "lb", 3))).StatusCode);
+
+        Assert.True((await client.DeleteAsync($"/api/admin/tenants/{tenant}/namespaces/default")).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync(url, Body("default", "lb", 1))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/release", Body("default", "lb", 1))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/admin/tenants/{tenant}/namespaces", new { name = "default" })).StatusCode);
+        var admitted = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync(url, Body("default", "lb", 1)));
+        Assert.Equal(1, (double)admitted["current"]!);
+    }
+
+    [Fact]
     public async Task Admission_needs_the_quota_admit_scope_a_writer_and_the_callers_own_tenant()
     {
         var tenant = await fx.CreateTenantAsync();

@@ -28,8 +28,19 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         }
     }
 
-    public static async Task<CounterBatchWriter> OpenAsync(TallyDatabase database, QuotaCounterStore store) =>
-        new(await database.OpenConnectionAsync().ConfigureAwait(false), store);
+    public static async Task<CounterBatchWriter> OpenAsync(TallyDatabase database, QuotaCounterStore store)
+    {
+        var connection = await database.OpenConnectionAsync().ConfigureAwait(false);
+        try
+        {
+            return new CounterBatchWriter(connection, store);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>Results in the order of <paramref name="calls"/>, all committed.</summary>
     public async Task<AdmissionResult[]> ExecuteAsync(IReadOnlyList<CounterCall> calls)
@@ -49,7 +60,7 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _sqlite?.Dispose();
+        _sqlite?.Dispose(); // its statements first: a pooled SQLite connection keeps its handle open
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -13,7 +13,6 @@ namespace Tally.Storage;
 /// </summary>
 internal sealed class SqliteCounterBatchWriter : IDisposable
 {
-    private readonly SqliteConnection _connection;
     private readonly sqlite3 _db;
     private readonly Statement _begin;
     private readonly Statement _commit;
@@ -22,9 +21,9 @@ internal sealed class SqliteCounterBatchWriter : IDisposable
     private readonly Statement _release;
     private readonly Statement _read;
 
+    /// <summary>Prepares the statements on <paramref name="connection"/>, which the caller keeps and disposes after this.</summary>
     public SqliteCounterBatchWriter(SqliteConnection connection, string releaseSql)
     {
-        _connection = connection;
         _db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
         _begin = new Statement(_db, "BEGIN IMMEDIATE");
         _commit = new Statement(_db, "COMMIT");
@@ -77,8 +76,6 @@ internal sealed class SqliteCounterBatchWriter : IDisposable
         {
             statement.Dispose();
         }
-
-        _connection.Dispose();
     }
 
     /// <summary>

@@ -195,6 +195,49 @@ public abstract class AdmissionApiTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task A_batch_that_fails_in_the_database_counts_none_of_its_calls_and_the_next_batch_works()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        var database = fx.Services.GetRequiredService<TallyDatabase>();
+        var trigger = $"boom_{tenant.Replace('-', '_')}";
+        var (create, drop) = database.Engine == DatabaseEngine.Sqlite
+            ? ($"CREATE TRIGGER {trigger} BEFORE INSERT ON quota_counts WHEN NEW.tenant_id = '{tenant}' AND NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+                $"DROP TRIGGER {trigger}")
+            : ($"""
+                CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;
+                CREATE TRIGGER {trigger} BEFORE INSERT ON quota_counts FOR EACH ROW
+                    WHEN (NEW.tenant_id = '{tenant}' AND NEW.key = 'boom') EXECUTE FUNCTION {trigger}()
+                """,
+                $"DROP TRIGGER {trigger} ON quota_counts; DROP FUNCTION {trigger}()");
+        await ExecuteAsync(database, create);
+        try
+        {
+            using var client = fx.Operator();
+            var url = $"/api/admin/tenants/{tenant}/quota/admit";
+            var responses = await Task.WhenAll(Enumerable.Range(0, 40)
+                .Select(i => client.PostAsJsonAsync(url, Body("default", i == 20 ? "boom" : "lb", 1))));
+
+            Assert.Equal(HttpStatusCode.InternalServerError, responses[20].StatusCode);
+            Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.InternalServerError, $"{r.StatusCode}"));
+            var acknowledged = responses.Where((r, i) => i != 20 && r.StatusCode == HttpStatusCode.OK).Count();
+            var after = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync(url, Body("default", "lb", 1)));
+            Assert.Equal(acknowledged + 1, (double)after["current"]!);
+        }
+        finally
+        {
+            await ExecuteAsync(database, drop);
+        }
+    }
+
+    private static async Task ExecuteAsync(TallyDatabase database, string sql)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Admission_needs_the_quota_admit_scope_a_writer_and_the_callers_own_tenant()
     {
         var tenant = await fx.CreateTenantAsync();

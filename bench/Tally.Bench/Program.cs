@@ -9,6 +9,7 @@ namespace Tally.Bench;
 /// <item><c>usage-queries</c>: F5 current_usage / monthly_usage latency for a tenant with 10 M events in the month.</item>
 /// <item><c>invoice-pdf</c>: invoice PDF rendering on one core.</item>
 /// <item><c>billing-run</c>: a billing run over N tenants × M metrics with a month of usage, on PostgreSQL, without PDFs.</item>
+/// <item><c>counter-writer</c>: BenchmarkDotNet, the SQLite admission writer's statements per batch against a plain ADO.NET upsert loop.</item>
 /// <item><c>baseline</c> (hidden): the minimal Kestrel endpoint itself, run as a child process by <c>admission</c>.</item>
 /// <item><c>watchdog</c> (hidden): kills the child servers if the driver dies without cleaning up.</item>
 /// </list>
@@ -83,6 +84,11 @@ internal static class BenchProgram
               --warmup W        before measuring, a dry run over the first W tenants so the server's JIT has
                                 compiled the billing path (default 0: the measured run is the server's first)
 
+          counter-writer
+              BenchmarkDotNet, in process: one batch of 11 admits of existing keys in one SQLite transaction
+              (synchronous=OFF, no HTTP, no queue) by Tally's SQLite writer, against the baseline of one prepared
+              ADO.NET upsert per call. Prints BenchmarkDotNet's table (mean per batch, ratio to the baseline).
+
         Run from the repository root:
           dotnet run -c Release --project bench/Tally.Bench -- admission
           dotnet run -c Release --project bench/Tally.Bench -- ingest
@@ -134,6 +140,8 @@ internal static class BenchProgram
                     return await InvoicePdfBenchmark.RunAsync(InvoicePdfSettings.From(options));
                 case "billing-run":
                     return await BillingRunBenchmark.RunAsync(BillingRunSettings.From(options));
+                case "counter-writer":
+                    return CounterWriterBenchmark.Run();
                 case "baseline":
                     await BaselineServer.RunAsync(options.Require("--urls"));
                     return 0;

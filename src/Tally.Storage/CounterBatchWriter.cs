@@ -120,13 +120,9 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         return results;
     }
 
-    /// <summary>A call whose statement changed nothing: a refused admit, or a release of a key without a count.</summary>
-    private static AdmissionResult Refused(CounterCall call, DbDataReader reader)
-    {
-        var current = reader.IsDBNull(0) ? 0 : reader.GetInt64(0);
-        var namespaceExists = reader.GetInt64(1) > 0;
-        return new AdmissionResult(!call.IsAdmit, current, namespaceExists);
-    }
+    /// <summary>A call whose statement changed nothing, from its <see cref="QuotaCounterStore.CurrentSql"/> row.</summary>
+    private static AdmissionResult Refused(CounterCall call, DbDataReader reader) =>
+        call.Unchanged(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetInt64(1) > 0);
 
     /// <summary>A PostgreSQL batch command with positional parameters ($1, $2, ...), which Npgsql sends without rewriting the SQL.</summary>
     private static DbBatchCommand BatchCommand(DbBatch batch, string sql, CounterCall call, bool withLimit, bool withAmount)

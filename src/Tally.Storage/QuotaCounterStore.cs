@@ -154,4 +154,10 @@ public sealed class QuotaCounterStore : IAsyncDisposable
 internal sealed record CounterCall(bool IsAdmit, string TenantId, string Namespace, string Kind, string Key, long Amount, long Limit)
 {
     public TaskCompletionSource<AdmissionResult> Result { get; } = new();
+
+    /// <summary>
+    /// The outcome when this call's statement changed nothing — a refused admit, or a release of a key without a count —
+    /// from the key's count (<paramref name="currentMicros"/>, null = no row) and whether the namespace exists.
+    /// </summary>
+    public AdmissionResult Unchanged(long? currentMicros, bool namespaceExists) => new(!IsAdmit, currentMicros ?? 0, namespaceExists);
 }

@@ -51,8 +51,8 @@ internal sealed class SqliteCounterBatchWriter : IDisposable
                 }
 
                 // Nothing changed: a refused admit, or a release of a key without a count. Read why.
-                var (current, namespaceExists) = _read.Pair(call);
-                results[i] = new AdmissionResult(!call.IsAdmit, current ?? 0, namespaceExists > 0);
+                var (current, namespaceCount) = _read.Pair(call);
+                results[i] = call.Unchanged(current, namespaceCount > 0);
             }
 
             _commit.Run();

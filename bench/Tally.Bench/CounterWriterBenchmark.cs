@@ -26,7 +26,6 @@ public class CounterWriterBenchmark
     private SqliteConnection _ado = null!;
     private DbCommand _upsert = null!;
     private SqliteConnection _raw = null!;
-    private QuotaCounterStore _store = null!;
     private SqliteCounterBatchWriter _writer = null!;
     private CounterCall[][] _batches = [];
     private int _next;
@@ -66,8 +65,7 @@ public class CounterWriterBenchmark
 
         _upsert.Prepare();
         _raw = Open(database);
-        _store = new QuotaCounterStore(database);
-        _writer = new SqliteCounterBatchWriter(_raw, _store.ReleaseSql);
+        _writer = new SqliteCounterBatchWriter(_raw);
         _batches = Enumerable.Range(0, 32)
             .Select(b => Enumerable.Range(0, CallsPerBatch)
                 .Select(i => new CounterCall(true, Tenant, Namespace, "objects", $"k{(b * CallsPerBatch + i) % 32}", 1_000_000, -1))
@@ -79,7 +77,6 @@ public class CounterWriterBenchmark
     public void Cleanup()
     {
         _writer.Dispose();
-        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _raw.Dispose();
         _upsert.Dispose();
         _ado.Dispose();

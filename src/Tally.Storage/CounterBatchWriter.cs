@@ -15,25 +15,23 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
     private const string PostgresDeadlock = "40P01";
 
     private readonly DbConnection _connection;
-    private readonly QuotaCounterStore _store;
     private readonly SqliteCounterBatchWriter? _sqlite;
 
-    private CounterBatchWriter(DbConnection connection, QuotaCounterStore store)
+    private CounterBatchWriter(DbConnection connection)
     {
         _connection = connection;
-        _store = store;
         if (connection is SqliteConnection sqlite)
         {
-            _sqlite = new SqliteCounterBatchWriter(sqlite, store.ReleaseSql);
+            _sqlite = new SqliteCounterBatchWriter(sqlite);
         }
     }
 
-    public static async Task<CounterBatchWriter> OpenAsync(TallyDatabase database, QuotaCounterStore store)
+    public static async Task<CounterBatchWriter> OpenAsync(TallyDatabase database)
     {
         var connection = await database.OpenConnectionAsync().ConfigureAwait(false);
         try
         {
-            return new CounterBatchWriter(connection, store);
+            return new CounterBatchWriter(connection);
         }
         catch
         {
@@ -77,7 +75,7 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
             batch.Transaction = transaction;
             foreach (var i in order)
             {
-                batch.BatchCommands.Add(BatchCommand(batch, calls[i].IsAdmit ? QuotaCounterStore.AdmitSql : _store.ReleaseSql, calls[i], calls[i].IsAdmit, true));
+                batch.BatchCommands.Add(BatchCommand(batch, calls[i].IsAdmit ? QuotaCounterStore.AdmitSql : QuotaCounterStore.PostgresReleaseSql, calls[i], calls[i].IsAdmit, true));
             }
 
             await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);

@@ -57,6 +57,12 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                (SELECT COUNT(*) FROM namespaces WHERE tenant_id = @tenant AND name = @ns)
         """;
 
+    /// <summary>The release statement on PostgreSQL (<c>GREATEST</c>) and on SQLite (<c>MAX</c>, SQLite's scalar maximum).</summary>
+    internal static readonly string PostgresReleaseSql = ReleaseSql("GREATEST");
+
+    /// <inheritdoc cref="PostgresReleaseSql"/>
+    internal static readonly string SqliteReleaseSql = ReleaseSql("MAX");
+
     private readonly TallyDatabase _database;
     private readonly Channel<CounterCall> _queue = Channel.CreateUnbounded<CounterCall>();
     private readonly Task _writer;
@@ -64,16 +70,14 @@ public sealed class QuotaCounterStore : IAsyncDisposable
     public QuotaCounterStore(TallyDatabase database)
     {
         _database = database;
-        ReleaseSql = $"""
-            UPDATE quota_counts SET current_micros = {(database.Engine == DatabaseEngine.Postgres ? "GREATEST" : "MAX")}(0, current_micros - @amount)
-            WHERE tenant_id = @tenant AND namespace = @ns AND kind = @kind AND key = @key
-            RETURNING current_micros
-            """;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>The release statement in this engine's dialect (GREATEST on PostgreSQL, MAX on SQLite).</summary>
-    internal string ReleaseSql { get; }
+    private static string ReleaseSql(string greatest) => $"""
+        UPDATE quota_counts SET current_micros = {greatest}(0, current_micros - @amount)
+        WHERE tenant_id = @tenant AND namespace = @ns AND kind = @kind AND key = @key
+        RETURNING current_micros
+        """;
 
     /// <summary>Adds <paramref name="amountMicros"/> when the namespace exists and the result stays ≤ <paramref name="limitMicros"/> (null = unlimited).</summary>
     public Task<AdmissionResult> AdmitAsync(string tenantId, string ns, string kind, string key, long amountMicros, long? limitMicros) =>
@@ -110,7 +114,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
 
                 try
                 {
-                    writer ??= await CounterBatchWriter.OpenAsync(_database, this).ConfigureAwait(false);
+                    writer ??= await CounterBatchWriter.OpenAsync(_database).ConfigureAwait(false);
                     var results = await writer.ExecuteAsync(batch).ConfigureAwait(false);
                     for (var i = 0; i < batch.Count; i++)
                     {

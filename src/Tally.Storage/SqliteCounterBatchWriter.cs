@@ -22,14 +22,14 @@ internal sealed class SqliteCounterBatchWriter : IDisposable
     private readonly Statement _read;
 
     /// <summary>Prepares the statements on <paramref name="connection"/>, which the caller keeps and disposes after this.</summary>
-    public SqliteCounterBatchWriter(SqliteConnection connection, string releaseSql)
+    public SqliteCounterBatchWriter(SqliteConnection connection)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
         _begin = new Statement(_db, "BEGIN IMMEDIATE");
         _commit = new Statement(_db, "COMMIT");
         _admitCounted = new Statement(_db, QuotaCounterStore.AdmitCountedSql);
         _admit = new Statement(_db, QuotaCounterStore.AdmitSql);
-        _release = new Statement(_db, releaseSql);
+        _release = new Statement(_db, QuotaCounterStore.SqliteReleaseSql);
         _read = new Statement(_db, QuotaCounterStore.CurrentSql);
     }
 

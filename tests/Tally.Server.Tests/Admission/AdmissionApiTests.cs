@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Tests.Infrastructure;
 using Tally.Storage;
@@ -231,10 +232,8 @@ public abstract class AdmissionApiTests(TallyFixture fx)
 
     private static async Task ExecuteAsync(TallyDatabase database, string sql)
     {
-        await using var connection = await database.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
+        await using var db = database.CreateContext();
+        await db.Database.ExecuteSqlRawAsync(sql);
     }
 
     [Fact]

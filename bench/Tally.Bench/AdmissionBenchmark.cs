@@ -160,6 +160,7 @@ internal static partial class AdmissionBenchmark
             }
 
             var results = new List<LoadResult>();
+            string? writer = null;
             foreach (var target in targets)
             {
                 if (settings.WaitQuiet > 0)
@@ -173,7 +174,13 @@ internal static partial class AdmissionBenchmark
                 Console.Error.WriteLine($"warming up {target.Name}: at least {settings.Warmup} s, then in {SteadySliceSeconds} s slices until the JIT is quiet and two slices agree within {SteadyTolerance:P0} (at most {MaxWarmupSeconds} s) ...");
                 var warmup = await WarmUpAsync(client, target, settings, ct);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring {target.Name}: {settings.Seconds} s ..."));
+                var writerBefore = ReferenceEquals(target, targets[1]) ? await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct) : null;
                 results.Add(await LoadDriver.RunAsync(client, target, settings.Connections, 0, settings.Seconds, ct) with { WarmupSeconds = warmup.Seconds });
+                if (writerBefore is not null)
+                {
+                    writer = (await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct)).DescribeSince(writerBefore, results[^1].Seconds);
+                }
+
                 PrintLines(target.Server);
                 if (target.Server.HasExited)
                 {
@@ -182,6 +189,7 @@ internal static partial class AdmissionBenchmark
             }
 
             PrintTable(results, postgres: settings.Database is not null);
+            Console.WriteLine($"- Tally's admission writer loop while measured (from its `/metrics`): {writer}");
             return 0;
         }
         catch (BenchmarkException e)
@@ -406,6 +414,36 @@ internal static partial class AdmissionBenchmark
         }
 
         Console.WriteLine($"- verdict: **{(ratioOk && p99Ok && clean ? "PASS" : "MISS")}**");
+    }
+
+    /// <summary>Totals of Tally's admission writer loop, from its <c>/metrics</c> (<c>tally_quota_writer_*_total</c>).</summary>
+    private sealed record WriterTotals(double Batches, double Calls, double ExecuteSeconds, double AnswerSeconds)
+    {
+        public static async Task<WriterTotals> ScrapeAsync(HttpClient client, Uri server, CancellationToken ct)
+        {
+            var lines = (await client.GetStringAsync(new Uri(server, "metrics"), ct)).Split('\n');
+            double Total(string name) =>
+                lines.FirstOrDefault(l => l.StartsWith($"tally_quota_writer_{name}_total ", StringComparison.Ordinal)) is { } line
+                    ? double.Parse(line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture)
+                    : throw new BenchmarkException($"Tally's /metrics has no tally_quota_writer_{name}_total.");
+            return new WriterTotals(Total("batches"), Total("calls"), Total("execute_seconds"), Total("answer_seconds"));
+        }
+
+        /// <summary>Batches/s, calls per batch, µs per batch running and answering, and how busy the loop was.</summary>
+        public string DescribeSince(WriterTotals before, double seconds)
+        {
+            var batches = Batches - before.Batches;
+            if (batches <= 0)
+            {
+                return "no batches";
+            }
+
+            var execute = ExecuteSeconds - before.ExecuteSeconds;
+            var answer = AnswerSeconds - before.AnswerSeconds;
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"{batches / seconds:F0} batches/s of {(Calls - before.Calls) / batches:F1} calls; per batch {execute / batches * 1e6:F0} µs running it (statements and the durable commit) + {answer / batches * 1e6:F0} µs answering its callers; loop busy {(execute + answer) / seconds:P0}");
+        }
     }
 
     private static void PrintLines(ServerProcess server)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace Tally.Storage;
@@ -64,12 +65,18 @@ public sealed class QuotaCounterStore : IAsyncDisposable
     internal static readonly string SqliteReleaseSql = ReleaseSql("MAX");
 
     private readonly TallyDatabase _database;
+    private readonly ICounterWriterObserver? _observer;
     private readonly Channel<CounterCall> _queue = Channel.CreateUnbounded<CounterCall>();
     private readonly Task _writer;
 
-    public QuotaCounterStore(TallyDatabase database)
+    /// <summary>
+    /// Starts the writer loop. <paramref name="observer"/>, when given, hears of every batch it runs, timed with
+    /// <see cref="Stopwatch"/>: the real duration of real work, which an injected (possibly fake) clock would not give.
+    /// </summary>
+    public QuotaCounterStore(TallyDatabase database, ICounterWriterObserver? observer = null)
     {
         _database = database;
+        _observer = observer;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -112,10 +119,13 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                     batch.Add(call);
                 }
 
+                var started = Stopwatch.GetTimestamp();
+                var executed = started;
                 try
                 {
                     writer ??= await CounterBatchWriter.OpenAsync(_database).ConfigureAwait(false);
                     var results = await writer.ExecuteAsync(batch).ConfigureAwait(false);
+                    executed = Stopwatch.GetTimestamp();
                     for (var i = 0; i < batch.Count; i++)
                     {
                         batch[i].Result.TrySetResult(results[i]);
@@ -125,6 +135,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
+                    executed = Stopwatch.GetTimestamp();
                     foreach (var call in batch)
                     {
                         call.Result.TrySetException(e);
@@ -137,6 +148,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                     }
                 }
 
+                _observer?.OnBatch(batch.Count, Stopwatch.GetElapsedTime(started, executed), Stopwatch.GetElapsedTime(executed));
                 batch.Clear();
             }
         }
@@ -148,6 +160,17 @@ public sealed class QuotaCounterStore : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>Hears of every batch the <see cref="QuotaCounterStore"/> writer loop runs, on that loop: keep it cheap, never block.</summary>
+public interface ICounterWriterObserver
+{
+    /// <summary>
+    /// A batch of <paramref name="calls"/> calls ran (or failed): <paramref name="execute"/> running it (statements and
+    /// the durable commit), then <paramref name="answer"/> completing its callers, whose continuations run inline on
+    /// the loop. Both are wall time on the one loop: their sum over an interval ÷ the interval is how busy it was.
+    /// </summary>
+    void OnBatch(int calls, TimeSpan execute, TimeSpan answer);
 }
 
 /// <summary>

@@ -46,6 +46,7 @@ public static class TallyApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new TallyDatabase(options.Database));
         services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<ICounterWriterObserver, CounterWriterMetrics>();
         services.AddSingleton<QuotaCounterStore>();
         services.AddSingleton<QuotaLimitsService>();
         services.AddSingleton<ApiRateLimiter>();

@@ -47,6 +47,36 @@ public abstract class AdmissionApiTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task The_writer_loops_batches_calls_and_time_show_at_metrics()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        using var op = fx.Operator();
+        using var scraper = fx.Client(null);
+        var before = await WriterTotalsAsync(scraper);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            op.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", $"k{i % 3}", 1))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var after = await WriterTotalsAsync(scraper);
+        // Other test classes' servers in this process count into the same totals, so only lower bounds hold.
+        Assert.True(after.Calls >= before.Calls + 20, $"calls {before.Calls} -> {after.Calls}");
+        Assert.InRange(after.Batches, before.Batches + 1, before.Batches + (after.Calls - before.Calls));
+        Assert.True(after.ExecuteSeconds > before.ExecuteSeconds, "execute seconds did not grow");
+        Assert.True(after.AnswerSeconds >= before.AnswerSeconds, "answer seconds went down");
+    }
+
+    private static async Task<(double Batches, double Calls, double ExecuteSeconds, double AnswerSeconds)> WriterTotalsAsync(HttpClient client)
+    {
+        var lines = (await client.GetStringAsync("/metrics")).Split('\n');
+        double Value(string name) => double.Parse(
+            lines.Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..],
+            System.Globalization.CultureInfo.InvariantCulture);
+        return (Value("tally_quota_writer_batches_total"), Value("tally_quota_writer_calls_total"),
+            Value("tally_quota_writer_execute_seconds_total"), Value("tally_quota_writer_answer_seconds_total"));
+    }
+
+    [Fact]
     public async Task An_admission_reports_the_count_and_limit_and_a_refusal_says_which_limit()
     {
         var tenant = await fx.CreateTenantAsync("default");

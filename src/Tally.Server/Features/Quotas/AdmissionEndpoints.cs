@@ -27,6 +27,7 @@ public static class AdmissionEndpoints
     {
         Admitted.Publish();
         Refused.Publish();
+        CounterWriterMetrics.Publish();
         var group = routes.MapGroup("/api/admin/tenants/{tenant}/quota").WithTags("Quota admission");
         group.MapPost("/admit", AdmitAsync).WithSummary("Add to a count if the result stays within its limit; 409 otherwise.");
         group.MapPost("/release", ReleaseAsync).WithSummary("Subtract from a count (never below 0).");

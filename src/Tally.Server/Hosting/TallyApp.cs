@@ -69,9 +69,25 @@ public static class TallyApp
         return builder;
     }
 
+    /// <summary>
+    /// .NET meters not exported at <c>/metrics</c>: those that record on every request or buffer (request duration and
+    /// active requests, route matching, Kestrel's memory pool). prometheus-net starts exporting meters at the first
+    /// scrape, and then each such measurement costs a lease on a labelled series; on the admission hot path that was
+    /// about a quarter of the server's CPU per request (docs/performance.md). The request histogram per route comes from
+    /// prometheus-net's own middleware instead.
+    /// </summary>
+    public static readonly IReadOnlySet<string> UnexportedMeters = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.MemoryPool",
+    };
+
     /// <summary>Adds middleware and every feature's routes.</summary>
     public static WebApplication Configure(WebApplication app)
     {
+        // Process-wide, and read at the first scrape; every host sets the same filter.
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = instrument => !UnexportedMeters.Contains(instrument.Meter.Name));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // One histogram per route and status (its _count is the request count); no in-progress gauge, no separate

@@ -48,6 +48,26 @@ public abstract class HostEndpointTests(TallyFixture fx)
     }
 
     [Fact]
+    public async Task Per_request_dotnet_meters_stay_out_of_metrics_while_the_others_are_exported()
+    {
+        using var op = fx.Operator();
+        using var client = fx.Client(null);
+        await client.GetStringAsync("/metrics"); // the first scrape starts prometheus-net's meter adapter
+        for (var i = 0; i < 3; i++)
+        {
+            (await op.GetAsync("/api/admin/tenants")).EnsureSuccessStatusCode();
+        }
+
+        var text = await client.GetStringAsync("/metrics");
+
+        Assert.Contains("microsoft_entityframeworkcore_", text, StringComparison.Ordinal);
+        Assert.Contains("system_runtime_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("microsoft_aspnetcore_hosting_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("microsoft_aspnetcore_routing_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("microsoft_aspnetcore_memorypool_", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_api_route_with_a_valid_token_is_a_404_problem()
     {
         using var client = fx.Operator();

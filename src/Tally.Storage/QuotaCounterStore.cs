@@ -162,7 +162,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
     }
 }
 
-/// <summary>Hears of every batch the <see cref="QuotaCounterStore"/> writer loop runs, on that loop: keep it cheap, never block.</summary>
+/// <summary>Hears of every batch the <see cref="QuotaCounterStore"/> writer loop runs, on that loop: it must be cheap and must not block or throw.</summary>
 public interface ICounterWriterObserver
 {
     /// <summary>

@@ -143,7 +143,8 @@ public abstract class PaymentMethodApiTests(TallyFixture fx)
             await PostCreateAsync(client, CreateBody("tok_visa", contactJson: new JsonObject { ["address2"] = $"card {card}" }.ToJsonString())),
             HttpStatusCode.BadRequest, "contact.address2");
 
-        foreach (var text in new[] { asToken, inContact })
+        // The random trace_id every problem carries may contain the last four digits by chance.
+        foreach (var text in new[] { asToken, inContact }.Select(WithoutTraceId))
         {
             Assert.DoesNotContain(card, text, StringComparison.Ordinal);
             Assert.DoesNotContain(digits, text, StringComparison.Ordinal);
@@ -151,6 +152,13 @@ public abstract class PaymentMethodApiTests(TallyFixture fx)
         }
 
         Assert.Empty(await ItemsAsync(client, tenant));
+    }
+
+    private static string WithoutTraceId(string problem)
+    {
+        var body = JsonNode.Parse(problem)!.AsObject();
+        Assert.True(body.Remove("trace_id"), "the problem has no trace_id");
+        return body.ToJsonString();
     }
 
     [Fact]

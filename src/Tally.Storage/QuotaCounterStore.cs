@@ -120,7 +120,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                 }
 
                 var started = Stopwatch.GetTimestamp();
-                var executed = started;
+                long executed;
                 try
                 {
                     writer ??= await CounterBatchWriter.OpenAsync(_database).ConfigureAwait(false);

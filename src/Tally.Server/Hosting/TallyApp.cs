@@ -72,11 +72,11 @@ public static class TallyApp
     /// <summary>
     /// .NET meters not exported at <c>/metrics</c>: those that record on every request or buffer (request duration and
     /// active requests, route matching, Kestrel's memory pool). prometheus-net starts exporting meters at the first
-    /// scrape, and then each such measurement costs a lease on a labelled series; on the admission hot path that was
-    /// about a quarter of the server's CPU per request (docs/performance.md). The request histogram per route comes from
+    /// scrape, and then each such measurement costs a lease on a labelled series: measurably more CPU per admission
+    /// (docs/performance.md). The request histogram per route comes from
     /// prometheus-net's own middleware instead.
     /// </summary>
-    public static readonly IReadOnlySet<string> UnexportedMeters = new HashSet<string>(StringComparer.Ordinal)
+    private static readonly HashSet<string> UnexportedMeters = new HashSet<string>(StringComparer.Ordinal)
     {
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Routing",

@@ -1,3 +1,4 @@
+using System.Diagnostics.Tracing;
 using Microsoft.AspNetCore.Http.Json;
 using Prometheus;
 using Scalar.AspNetCore;
@@ -83,11 +84,20 @@ public static class TallyApp
         "Microsoft.AspNetCore.MemoryPool",
     };
 
+    /// <summary>
+    /// How prometheus-net's EventCounter adapter subscribes to the event sources it reads counters from (runtime, hosting,
+    /// Kestrel, sockets). Its default, Informational, also subscribes to the events those sources raise on every request
+    /// and connection (hosting's RequestStart/RequestStop), each dispatched to it only to be discarded. Counter payloads
+    /// are written at LogAlways, so Critical keeps every counter and drops those events.
+    /// </summary>
+    private static readonly EventCounterAdapterEventSourceSettings CountersOnly = new() { MinimumLevel = EventLevel.Critical };
+
     /// <summary>Adds middleware and every feature's routes.</summary>
     public static WebApplication Configure(WebApplication app)
     {
-        // Process-wide, and read at the first scrape; every host sets the same filter.
+        // Process-wide, and read at the first scrape; every host sets the same filter and level.
         Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = instrument => !UnexportedMeters.Contains(instrument.Meter.Name));
+        Metrics.ConfigureEventCounterAdapter(o => o.EventSourceSettingsProvider = _ => CountersOnly);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // One histogram per route and status (its _count is the request count); no in-progress gauge, no separate

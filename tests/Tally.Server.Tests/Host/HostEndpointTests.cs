@@ -1,3 +1,4 @@
+using System.Diagnostics.Tracing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Tally.Server.Tests.Infrastructure;
@@ -68,6 +69,25 @@ public abstract class HostEndpointTests(TallyFixture fx)
                 || l.StartsWith("microsoft_aspnetcore_memorypool_", StringComparison.Ordinal)))
             .ToList();
         Assert.True(perRequest.Count == 0, string.Join("\n", perRequest.Take(5)));
+    }
+
+    [Fact]
+    public async Task The_event_counter_adapter_reads_counters_without_subscribing_to_per_request_events()
+    {
+        using var op = fx.Operator();
+        using var client = fx.Client(null);
+        await client.GetStringAsync("/metrics"); // the first scrape starts prometheus-net's EventCounter adapter
+        (await op.GetAsync("/api/admin/tenants")).EnsureSuccessStatusCode();
+
+        var hosting = EventSource.GetSources().Single(s => s.Name == "Microsoft.AspNetCore.Hosting");
+        Assert.True(hosting.IsEnabled(), "the adapter listens to the hosting event source, for its request counters");
+        var perRequest = EventSource.GetSources()
+            .Where(s => s.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || s.Name.StartsWith("Microsoft-AspNetCore", StringComparison.Ordinal)
+                || s.Name.StartsWith("System.Net", StringComparison.Ordinal) || s.Name == "System.Runtime")
+            .Where(s => s.IsEnabled(EventLevel.Informational, EventKeywords.All))
+            .Select(s => s.Name)
+            .ToList();
+        Assert.True(perRequest.Count == 0, "subscribed to events: " + string.Join(", ", perRequest));
     }
 
     [Fact]

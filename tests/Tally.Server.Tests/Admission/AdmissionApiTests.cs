@@ -66,6 +66,30 @@ public abstract class AdmissionApiTests(TallyFixture fx)
         Assert.True(after.AnswerSeconds > before.AnswerSeconds, "answer seconds did not grow");
     }
 
+    [Fact]
+    public async Task The_writer_loop_runs_on_its_own_thread_with_the_shortest_scheduler_slice()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        using var op = fx.Operator();
+        (await op.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", Body("default", "k", 1))).EnsureSuccessStatusCode();
+        Assert.True(OperatingSystem.IsLinux(), "this check reads Linux's /proc");
+
+        // Every test server in this process has its own store, so there may be several such threads; each must have asked.
+        var writers = Directory.GetDirectories("/proc/self/task")
+            .Where(task => File.Exists(Path.Combine(task, "comm")) && File.ReadAllText(Path.Combine(task, "comm")).Trim() == QuotaCounterStore.WriterThreadName)
+            .Select(task => File.ReadAllLines(Path.Combine(task, "sched")))
+            .ToList();
+        Assert.NotEmpty(writers);
+        if (!File.ReadAllText("/proc/self/sched").Contains("se.slice", StringComparison.Ordinal))
+        {
+            return; // a kernel before EEVDF's custom slices (6.12) neither reports nor honours them
+        }
+
+        Assert.All(writers, sched => Assert.Equal(
+            100_000, // ns: 100 µs, EEVDF's shortest slice (a thread's default is several times longer)
+            long.Parse(sched.Single(l => l.StartsWith("se.slice", StringComparison.Ordinal)).Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private static async Task<(double Batches, double Calls, double ExecuteSeconds, double AnswerSeconds)> WriterTotalsAsync(HttpClient client)
     {
         var lines = (await client.GetStringAsync("/metrics")).Split('\n');

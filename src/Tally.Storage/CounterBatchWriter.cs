@@ -7,10 +7,11 @@ namespace Tally.Storage;
 /// <summary>
 /// Runs batches of <see cref="CounterCall"/>s in one transaction on one long-lived connection. PostgreSQL gets each batch
 /// as one <see cref="DbBatch"/> round trip with rows touched in key order (no deadlocks between processes); SQLite, an
-/// in-process engine, runs prepared statements one after another (<see cref="SqliteCounterBatchWriter"/>). Not
-/// thread-safe: one per writer loop.
+/// in-process engine, runs prepared statements one after another (<see cref="SqliteCounterBatchWriter"/>). Synchronous:
+/// its one user is the writer loop's own thread, which has nothing else to do while a batch runs. Not thread-safe: one
+/// per writer loop.
 /// </summary>
-internal sealed class CounterBatchWriter : IAsyncDisposable
+internal sealed class CounterBatchWriter : IDisposable
 {
     private const string PostgresDeadlock = "40P01";
 
@@ -26,28 +27,29 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         }
     }
 
-    public static async Task<CounterBatchWriter> OpenAsync(TallyDatabase database)
+    public static CounterBatchWriter Open(TallyDatabase database)
     {
-        var connection = await database.OpenConnectionAsync().ConfigureAwait(false);
+        // Once per writer connection (at the first batch, and after a failed one): the only wait on an async call here.
+        var connection = database.OpenConnectionAsync().AsTask().GetAwaiter().GetResult();
         try
         {
             return new CounterBatchWriter(connection);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            connection.Dispose();
             throw;
         }
     }
 
     /// <summary>Results in the order of <paramref name="calls"/>, all committed.</summary>
-    public async Task<AdmissionResult[]> ExecuteAsync(IReadOnlyList<CounterCall> calls)
+    public AdmissionResult[] Execute(IReadOnlyList<CounterCall> calls)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return _sqlite?.Execute(calls) ?? await ExecuteBatchedAsync(calls).ConfigureAwait(false);
+                return _sqlite?.Execute(calls) ?? ExecuteBatched(calls);
             }
             catch (DbException e) when (e.SqlState == PostgresDeadlock && attempt < 3)
             {
@@ -56,21 +58,21 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
         _sqlite?.Dispose(); // its statements first: a pooled SQLite connection keeps its handle open
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        _connection.Dispose();
     }
 
-    private async Task<AdmissionResult[]> ExecuteBatchedAsync(IReadOnlyList<CounterCall> calls)
+    private AdmissionResult[] ExecuteBatched(IReadOnlyList<CounterCall> calls)
     {
         var order = Enumerable.Range(0, calls.Count)
             .OrderBy(i => calls[i].TenantId, StringComparer.Ordinal).ThenBy(i => calls[i].Namespace, StringComparer.Ordinal)
             .ThenBy(i => calls[i].Kind, StringComparer.Ordinal).ThenBy(i => calls[i].Key, StringComparer.Ordinal)
             .ToArray();
         var values = new long?[calls.Count];
-        await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
-        await using (var batch = _connection.CreateBatch())
+        using var transaction = _connection.BeginTransaction();
+        using (var batch = _connection.CreateBatch())
         {
             batch.Transaction = transaction;
             foreach (var i in order)
@@ -78,11 +80,11 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
                 batch.BatchCommands.Add(BatchCommand(batch, calls[i].IsAdmit ? QuotaCounterStore.AdmitSql : QuotaCounterStore.PostgresReleaseSql, calls[i], calls[i].IsAdmit, true));
             }
 
-            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            using var reader = batch.ExecuteReader();
             foreach (var i in order)
             {
-                values[i] = await reader.ReadAsync().ConfigureAwait(false) ? reader.GetInt64(0) : null;
-                await reader.NextResultAsync().ConfigureAwait(false);
+                values[i] = reader.Read() ? reader.GetInt64(0) : null;
+                reader.NextResult();
             }
         }
 
@@ -90,23 +92,23 @@ internal sealed class CounterBatchWriter : IAsyncDisposable
         var refused = order.Where(i => values[i] is null).ToArray();
         if (refused.Length > 0)
         {
-            await using var batch = _connection.CreateBatch();
+            using var batch = _connection.CreateBatch();
             batch.Transaction = transaction;
             foreach (var i in refused)
             {
                 batch.BatchCommands.Add(BatchCommand(batch, QuotaCounterStore.CurrentSql, calls[i], false, false));
             }
 
-            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            using var reader = batch.ExecuteReader();
             foreach (var i in refused)
             {
-                await reader.ReadAsync().ConfigureAwait(false);
+                reader.Read();
                 results[i] = Refused(calls[i], reader);
-                await reader.NextResultAsync().ConfigureAwait(false);
+                reader.NextResult();
             }
         }
 
-        await transaction.CommitAsync().ConfigureAwait(false);
+        transaction.Commit();
         for (var i = 0; i < calls.Count; i++)
         {
             if (values[i] is { } after)

@@ -115,7 +115,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
 
     /// <summary>
     /// The writer loop, synchronous on its own thread: SQLite's statements and <c>fsync</c> block anyway, and PostgreSQL's
-    /// round trip is waited for here rather than on a pool thread.
+    /// round trip is waited for here rather than on a pool thread (<see cref="CounterBatchWriter"/> is synchronous).
     /// </summary>
     private void WriteLoop()
     {
@@ -135,8 +135,8 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                 long executed;
                 try
                 {
-                    writer ??= CounterBatchWriter.OpenAsync(_database).GetAwaiter().GetResult();
-                    var results = writer.ExecuteAsync(batch).GetAwaiter().GetResult();
+                    writer ??= CounterBatchWriter.Open(_database);
+                    var results = writer.Execute(batch);
                     executed = Stopwatch.GetTimestamp();
                     for (var i = 0; i < batch.Count; i++)
                     {
@@ -153,7 +153,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                         call.Result.TrySetException(e);
                     }
 
-                    writer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    writer?.Dispose();
                     writer = null;
                 }
 
@@ -161,7 +161,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                 batch.Clear();
             }
 
-            writer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            writer?.Dispose();
             _stopped.SetResult();
         }
 #pragma warning disable CA1031 // Closing the connection failed: DisposeAsync reports it; the thread must not crash the process.

@@ -9,11 +9,11 @@ using System.Text.RegularExpressions;
 namespace Tally.Bench;
 
 internal sealed record AdmissionSettings(
-    string? Database, double Seconds, double Warmup, int Connections, bool Release, bool Diagnostics, double WaitQuiet, bool DbInWorkdir)
+    string? Database, double Seconds, double Warmup, int Connections, bool Release, bool Diagnostics, double WaitQuiet, bool DbInWorkdir, int Rounds)
 {
     public static AdmissionSettings From(Options options)
     {
-        options.Only("--database", "--seconds", "--warmup", "--connections", "--release", "--diagnostics", "--wait-quiet", "--db-in-workdir");
+        options.Only("--database", "--seconds", "--warmup", "--connections", "--release", "--diagnostics", "--wait-quiet", "--db-in-workdir", "--rounds");
         return new AdmissionSettings(
             options.Value("--database") is { Length: > 0 } db ? db : null,
             options.Positive("--seconds", 10),
@@ -22,7 +22,8 @@ internal sealed record AdmissionSettings(
             options.Flag("--release"),
             options.Flag("--diagnostics"),
             options.NonNegative("--wait-quiet", 120),
-            options.Flag("--db-in-workdir"));
+            options.Flag("--db-in-workdir"),
+            options.Count("--rounds", 1, 20));
     }
 }
 
@@ -48,6 +49,9 @@ internal static partial class AdmissionBenchmark
     private const string WrongSecret = "tally-bench-wrong-secret-0123456789abcdefgh";
 
     private const string Tenant = "bench";
+
+    /// <summary>With --rounds above 1: load on a path before each of its measured slices, not counted (s).</summary>
+    private const double RoundWarmupSeconds = 2;
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -159,10 +163,34 @@ internal static partial class AdmissionBenchmark
                 });
             }
 
-            var results = new List<LoadResult>();
-            string? writer = null;
-            foreach (var target in targets)
+            // Slices measured per path; with --rounds R > 1 the baseline and Tally (paths 0 and 1) are measured after both
+            // warm-ups, in R alternating pairs (baseline first in even rounds, Tally first in odd ones), each slice
+            // --seconds / R long, so that both see the same machine: its speed drifts by a quarter within minutes.
+            var slices = targets.Select(_ => new List<LoadResult>()).ToList();
+            var warmups = new double[targets.Count];
+            var writer = WriterTotals.Zero;
+            var writerSeconds = 0.0; // the loads the writer totals cover: measured slices and their warm-ups
+            async Task MeasureAsync(int path, double warmupSeconds, double seconds)
             {
+                var target = targets[path];
+                var writerBefore = path == 1 ? await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct) : null;
+                slices[path].Add(await LoadDriver.RunAsync(client, target, settings.Connections, warmupSeconds, seconds, ct));
+                if (writerBefore is not null)
+                {
+                    writer += await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct) - writerBefore;
+                    writerSeconds += warmupSeconds + slices[path][^1].Seconds;
+                }
+
+                PrintLines(target.Server);
+                if (target.Server.HasExited)
+                {
+                    throw new BenchmarkException($"{target.Server.Name} exited during the run.");
+                }
+            }
+
+            for (var path = 0; path < targets.Count; path++)
+            {
+                var target = targets[path];
                 if (settings.WaitQuiet > 0)
                 {
                     var waited = await LoadDriver.WaitForQuietAsync(QuietBelowPercent, TimeSpan.FromSeconds(settings.WaitQuiet), ct);
@@ -173,23 +201,33 @@ internal static partial class AdmissionBenchmark
 
                 Console.Error.WriteLine($"warming up {target.Name}: at least {settings.Warmup} s, then in {SteadySliceSeconds} s slices until the JIT is quiet and two slices agree within {SteadyTolerance:P0} (at most {MaxWarmupSeconds} s) ...");
                 var warmup = await WarmUpAsync(client, target, settings, ct);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring {target.Name}: {settings.Seconds} s ..."));
-                var writerBefore = ReferenceEquals(target, targets[1]) ? await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct) : null;
-                results.Add(await LoadDriver.RunAsync(client, target, settings.Connections, 0, settings.Seconds, ct) with { WarmupSeconds = warmup.Seconds });
-                if (writerBefore is not null)
+                warmups[path] = warmup.Seconds;
+                if (settings.Rounds == 1 || path >= 2)
                 {
-                    writer = (await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct)).DescribeSince(writerBefore, results[^1].Seconds);
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring {target.Name}: {settings.Seconds} s ..."));
+                    await MeasureAsync(path, 0, settings.Seconds);
                 }
-
-                PrintLines(target.Server);
-                if (target.Server.HasExited)
+                else if (path == 1)
                 {
-                    throw new BenchmarkException($"{target.Server.Name} exited during the run.");
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring Tally and the baseline in {settings.Rounds} alternating rounds of {settings.Seconds / settings.Rounds:F1} s each ..."));
+                    for (var round = 0; round < settings.Rounds; round++)
+                    {
+                        foreach (var next in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
+                        {
+                            await MeasureAsync(next, RoundWarmupSeconds, settings.Seconds / settings.Rounds);
+                        }
+                    }
                 }
             }
 
+            var results = slices.Select((s, path) => LoadResult.Combine(s) with { WarmupSeconds = warmups[path] }).ToList();
             PrintTable(results, postgres: settings.Database is not null);
-            Console.WriteLine($"- Tally's admission writer loop while measured (from its `/metrics`): {writer}");
+            if (settings.Rounds > 1)
+            {
+                PrintRounds(slices[0], slices[1]);
+            }
+
+            Console.WriteLine($"- Tally's admission writer loop while measured (from its `/metrics`): {writer.Describe(writerSeconds)}");
             return 0;
         }
         catch (BenchmarkException e)
@@ -416,9 +454,27 @@ internal static partial class AdmissionBenchmark
         Console.WriteLine($"- verdict: **{(ratioOk && p99Ok && clean ? "PASS" : "MISS")}**");
     }
 
-    /// <summary>Totals of Tally's admission writer loop, from its <c>/metrics</c> (<c>tally_quota_writer_*_total</c>).</summary>
+    /// <summary>The ratio of each round (--rounds): how much of the spread between runs is the machine's.</summary>
+    private static void PrintRounds(List<LoadResult> baseline, List<LoadResult> tally)
+    {
+        var sorted = baseline.Zip(tally, (b, t) => t.RequestsPerSecond / b.RequestsPerSecond).Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"- per round (baseline / Tally requests/s, ratio): {string.Join("; ", baseline.Zip(tally, (b, t) => $"{b.RequestsPerSecond:F0} / {t.RequestsPerSecond:F0}, {t.RequestsPerSecond / b.RequestsPerSecond:F3}"))}; median ratio {median:F3}"));
+    }
+
+    /// <summary>Totals of Tally's admission writer loop, from its <c>/metrics</c> (<c>tally_quota_writer_*_total</c>); differences of two scrapes add up.</summary>
     private sealed record WriterTotals(double Batches, double Calls, double ExecuteSeconds, double AnswerSeconds)
     {
+        public static readonly WriterTotals Zero = new(0, 0, 0, 0);
+
+        public static WriterTotals operator -(WriterTotals a, WriterTotals b) =>
+            new(a.Batches - b.Batches, a.Calls - b.Calls, a.ExecuteSeconds - b.ExecuteSeconds, a.AnswerSeconds - b.AnswerSeconds);
+
+        public static WriterTotals operator +(WriterTotals a, WriterTotals b) =>
+            new(a.Batches + b.Batches, a.Calls + b.Calls, a.ExecuteSeconds + b.ExecuteSeconds, a.AnswerSeconds + b.AnswerSeconds);
+
         public static async Task<WriterTotals> ScrapeAsync(HttpClient client, Uri server, CancellationToken ct)
         {
             var lines = (await client.GetStringAsync(new Uri(server, "metrics"), ct)).Split('\n');
@@ -429,21 +485,12 @@ internal static partial class AdmissionBenchmark
             return new WriterTotals(Total("batches"), Total("calls"), Total("execute_seconds"), Total("answer_seconds"));
         }
 
-        /// <summary>Batches/s, calls per batch, µs per batch running and answering, and how busy the loop was.</summary>
-        public string DescribeSince(WriterTotals before, double seconds)
-        {
-            var batches = Batches - before.Batches;
-            if (batches <= 0)
-            {
-                return "no batches";
-            }
-
-            var execute = ExecuteSeconds - before.ExecuteSeconds;
-            var answer = AnswerSeconds - before.AnswerSeconds;
-            return string.Create(
+        /// <summary>For a difference of scrapes over <paramref name="seconds"/>: batches/s, calls per batch, µs per batch running and answering, and how busy the loop was.</summary>
+        public string Describe(double seconds) => Batches <= 0
+            ? "no batches"
+            : string.Create(
                 CultureInfo.InvariantCulture,
-                $"{batches / seconds:F0} batches/s of {(Calls - before.Calls) / batches:F1} calls; per batch {execute / batches * 1e6:F0} µs running it (statements and the durable commit) + {answer / batches * 1e6:F0} µs answering its callers; loop busy {(execute + answer) / seconds:P0}");
-        }
+                $"{Batches / seconds:F0} batches/s of {Calls / Batches:F1} calls; per batch {ExecuteSeconds / Batches * 1e6:F0} µs running it (statements and the durable commit) + {AnswerSeconds / Batches * 1e6:F0} µs answering its callers; loop busy {(ExecuteSeconds + AnswerSeconds) / seconds:P0}");
     }
 
     private static void PrintLines(ServerProcess server)

@@ -67,6 +67,33 @@ internal sealed record LoadResult(
     /// <summary>Server CPU time per successful request, in microseconds.</summary>
     public double ServerCpuMicrosPerRequest => Successes == 0 ? double.NaN : ServerCpu.TotalMicroseconds / Successes;
 
+    /// <summary>Several measured slices of one path as one window: counts, CPU and seconds add up, latencies merge.</summary>
+    public static LoadResult Combine(IReadOnlyList<LoadResult> slices)
+    {
+        if (slices.Count == 1)
+        {
+            return slices[0];
+        }
+
+        var seconds = slices.Sum(r => r.Seconds);
+        var latencies = slices.SelectMany(r => r.SortedLatencyTicks).ToArray();
+        Array.Sort(latencies);
+        return new LoadResult(
+            slices[0].Name,
+            seconds,
+            slices.Sum(r => r.Successes),
+            slices.Sum(r => r.UnexpectedResponses),
+            slices.Sum(r => r.Exceptions),
+            slices.Sum(r => r.UnrecordedLatencies),
+            slices.SelectMany(r => r.UnexpectedStatuses).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)),
+            slices.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
+            latencies,
+            TimeSpan.FromTicks(slices.Sum(r => r.ServerCpu.Ticks)),
+            TimeSpan.FromTicks(slices.Sum(r => r.DriverCpu.Ticks)),
+            slices.Sum(r => r.MachineCpuPercent * r.Seconds) / seconds,
+            TimeSpan.FromTicks(slices.Sum(r => r.PostgresCpu.Ticks)));
+    }
+
     private static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }
 

@@ -20,7 +20,7 @@ internal static class BenchProgram
         Usage: Tally.Bench <verb> [options]
 
           admission [--database CONN] [--seconds N] [--connections C] [--warmup S] [--release] [--diagnostics]
-                    [--db-in-workdir] [--wait-quiet S]
+                    [--db-in-workdir] [--wait-quiet S] [--rounds R]
               Starts a minimal Kestrel baseline and `tally serve` as child processes on 127.0.0.1, drives the same
               closed-loop HTTP load against each in turn and prints a markdown table and the verdict against
               "requests/s >= 0.5 x baseline, p99 <= 10 ms".
@@ -38,6 +38,9 @@ internal static class BenchProgram
               --wait-quiet S    before each path wait up to S seconds (default 120; 0 = don't) until other
                                 processes use < 15 % of one core for 3 s; the Other CPU column shows what
                                 they used during the measurement anyway
+              --rounds R        measure the baseline and Tally in R alternating slices of N/R s each (after
+                                both warm-ups; 2 s of unmeasured load before each slice) instead of one
+                                window each: both then see the same machine; prints each round's ratio
 
           ingest [--database CONN] [--events N] [--batch B] [--clients C] [--warmup S] [--tenants T]
               Generates N realistic usage events (T tenants x 3 namespaces x 4 metrics x 50 objects, last 6 h,

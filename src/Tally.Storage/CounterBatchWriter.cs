@@ -33,6 +33,14 @@ internal sealed class CounterBatchWriter : IDisposable
         var connection = database.OpenConnectionAsync().AsTask().GetAwaiter().GetResult();
         try
         {
+            if (connection is not SqliteConnection)
+            {
+                // Names the session in pg_stat_activity after the writer thread: an operator can tell it from EF's.
+                using var name = connection.CreateCommand();
+                name.CommandText = $"SET application_name = '{QuotaCounterStore.WriterThreadName}'";
+                name.ExecuteNonQuery();
+            }
+
             return new CounterBatchWriter(connection);
         }
         catch

@@ -153,7 +153,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                         call.Result.TrySetException(e);
                     }
 
-                    writer?.Dispose();
+                    Discard(writer);
                     writer = null;
                 }
 
@@ -169,6 +169,23 @@ public sealed class QuotaCounterStore : IAsyncDisposable
 #pragma warning restore CA1031
         {
             _stopped.SetException(e);
+        }
+    }
+
+    /// <summary>
+    /// Closes the writer of a failed batch (null: opening it failed). A failure to close it is dropped: its callers
+    /// already have the batch's error, and the loop must go on to open a new one for the next batch.
+    /// </summary>
+    private static void Discard(CounterBatchWriter? writer)
+    {
+        try
+        {
+            writer?.Dispose();
+        }
+#pragma warning disable CA1031 // See above: nothing waits for this outcome.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Tally.Server.Tests.Infrastructure;
 using Tally.Storage;
 using Tally.Storage.Entities;
@@ -346,4 +347,37 @@ public abstract class AdmissionApiTests(TallyFixture fx)
 
 public sealed class AdmissionApiTestsOnSqlite(SqliteFixture fx) : AdmissionApiTests(fx), IClassFixture<SqliteFixture>;
 
-public sealed class AdmissionApiTestsOnPostgres(PostgresFixture fx) : AdmissionApiTests(fx), IClassFixture<PostgresFixture>;
+public sealed class AdmissionApiTestsOnPostgres(PostgresFixture fx) : AdmissionApiTests(fx), IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task Admissions_go_on_after_the_database_ends_the_writer_loops_session()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        using var op = fx.Operator();
+        var admit = () => op.PostAsJsonAsync($"/api/admin/tenants/{tenant}/quota/admit", new { @namespace = "default", kind = "objects", key = "lb", amount = 1 });
+        Assert.Equal(HttpStatusCode.OK, (await admit()).StatusCode);
+
+        await using (var admin = new NpgsqlConnection(fx.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tally-counters'", admin);
+            Assert.Equal(1L, await kill.ExecuteScalarAsync());
+        }
+
+        // The batch that meets the dead session fails (its callers get an error, nothing is counted); the loop opens a
+        // new session for the next one. No call may hang: HttpClient's timeout would fail the test.
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage response;
+        do
+        {
+            response = await admit();
+            statuses.Add(response.StatusCode);
+        }
+        while (response.StatusCode != HttpStatusCode.OK && statuses.Count < 3);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.All(statuses.SkipLast(1), s => Assert.Equal(HttpStatusCode.InternalServerError, s));
+        Assert.Equal(2, (double)(await TallyFixture.ReadObjectAsync(response))["current"]!);
+    }
+}

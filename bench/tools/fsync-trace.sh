@@ -5,16 +5,8 @@
 #
 #   dotnet build -c Release bench/Tally.Bench
 #   bash bench/tools/fsync-trace.sh [bench/Tally.Bench/bin/Release/net10.0]
-set -euo pipefail
-bench=${1:-bench/Tally.Bench/bin/Release/net10.0}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-dotnet "$bench/Tally.Bench.dll" admission --wait-quiet 20 >"$work/bench.out" 2>"$work/bench.err" &
-bench_pid=$!
-until grep -q "measuring Tally" "$work/bench.err" 2>/dev/null; do
-  kill -0 "$bench_pid" 2>/dev/null || { cat "$work/bench.err" >&2; exit 1; }
-  sleep 0.05
-done
+source "$(dirname "$0")/admission-run.sh"
+wait_for "measuring Tally"
 sleep 2
 perf record -q -o "$work/perf.data" -a \
   -e sched:sched_wakeup,sched:sched_switch,syscalls:sys_enter_fsync,syscalls:sys_exit_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_exit_fdatasync \

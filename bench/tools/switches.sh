@@ -1,18 +1,13 @@
 #!/bin/bash
 # Context switches and idle CPU while the admission bench measures each server: runs the bench once (default
-# command) and, 1 s into each measured window, samples for 3 s the voluntary context switches of every thread of the
+# command) and, 1 s into each measured window, samples for 3 s the context switches of every thread of the
 # server under test, summed per thread name, and the machine's idle and iowait share (/proc/stat). Voluntary: the
 # thread blocked (and was woken again later); involuntary: it was preempted or yielded the CPU (sched_yield, as the
 # .NET thread pool does while it spins for work). Needs only /proc.
 #
 #   dotnet build -c Release bench/Tally.Bench
 #   bash bench/tools/switches.sh [bench/Tally.Bench/bin/Release/net10.0]
-set -euo pipefail
-bench=${1:-bench/Tally.Bench/bin/Release/net10.0}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-dotnet "$bench/Tally.Bench.dll" admission --wait-quiet 20 >"$work/bench.out" 2>"$work/bench.err" &
-bench_pid=$!
+source "$(dirname "$0")/admission-run.sh"
 
 # thread name -> voluntary and involuntary switches, summed over the threads of process $1
 threads() {
@@ -36,9 +31,6 @@ sample() { # $1 = label, $2 = pattern of the server's command line
   echo "$a" "$b" | awk '{n = 8; for (i = 2; i <= 1 + n; i++) { d = $(i + 11) - $i; tot += d; if (i == 5) idle = d; if (i == 6) io = d }
     printf "  machine: idle %.0f %%, iowait %.0f %%\n", 100 * idle / tot, 100 * io / tot}'
 }
-
-wait_for() { until grep -q "$1" "$work/bench.err" 2>/dev/null; do
-  kill -0 "$bench_pid" 2>/dev/null || { cat "$work/bench.err" >&2; exit 1; }; sleep 0.05; done; }
 
 wait_for "measuring Kestrel baseline"
 sample "baseline" "Tally.Bench.dll baseline" >"$work/baseline.txt"

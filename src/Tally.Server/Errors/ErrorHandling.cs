@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Tally.Domain;
@@ -7,7 +8,9 @@ namespace Tally.Server.Errors;
 /// <summary>
 /// The one place where bad input becomes a 4xx: request-binding failures (malformed JSON, wrong types, missing body),
 /// <see cref="RequestValidationException"/> and <see cref="DomainValidationException"/> all become 400 problem+json
-/// with a <c>field</c> member. Anything else is a 500 that reveals nothing.
+/// with a <c>field</c> member. A transient database failure (<see cref="DbException.IsTransient"/>: the connection was
+/// lost or refused, the server is shutting down, a lock or resource was briefly unavailable) is a 503 with
+/// <c>Retry-After: 1</c>. Anything else is a 500 that reveals nothing.
 /// </summary>
 public sealed class ErrorHandling(IProblemDetailsService problems, ILogger<ErrorHandling> logger) : IExceptionHandler
 {
@@ -20,10 +23,15 @@ public sealed class ErrorHandling(IProblemDetailsService problems, ILogger<Error
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Status = status,
-            Title = status switch { 400 => "Bad Request", 413 => "Payload Too Large", 415 => "Unsupported Media Type", _ => "Internal Server Error" },
+            Title = status switch { 400 => "Bad Request", 413 => "Payload Too Large", 415 => "Unsupported Media Type", 503 => "Service Unavailable", _ => "Internal Server Error" },
             Detail = detail,
         };
         if (field is not null)
@@ -53,6 +61,8 @@ public sealed class ErrorHandling(IProblemDetailsService problems, ILogger<Error
                 return (415, null, "The request body must be JSON (Content-Type: application/json).");
             case BadHttpRequestException bad:
                 return (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, "body", Sanitize(bad.Message));
+            case DbException { IsTransient: true }:
+                return (503, null, "The database is briefly unavailable or busy; retry the request.");
             default:
                 return (500, null, "An unexpected error occurred; it has been logged.");
         }

@@ -9,11 +9,21 @@ using System.Text.RegularExpressions;
 namespace Tally.Bench;
 
 internal sealed record AdmissionSettings(
-    string? Database, double Seconds, double Warmup, int Connections, bool Release, bool Diagnostics, double WaitQuiet, bool DbInWorkdir, int Rounds)
+    string? Database, double Seconds, double Warmup, int Connections, bool Release, bool Diagnostics, double WaitQuiet, bool DbInWorkdir, int Rounds,
+    string? Versus)
 {
+    /// <summary>Paths measured in alternating rounds: the baseline and Tally, and the --versus build when given.</summary>
+    public int Alternating => Versus is null ? 2 : 3;
+
     public static AdmissionSettings From(Options options)
     {
-        options.Only("--database", "--seconds", "--warmup", "--connections", "--release", "--diagnostics", "--wait-quiet", "--db-in-workdir", "--rounds");
+        options.Only("--database", "--seconds", "--warmup", "--connections", "--release", "--diagnostics", "--wait-quiet", "--db-in-workdir", "--rounds", "--versus");
+        var versus = options.Value("--versus") is { Length: > 0 } dir ? Path.GetFullPath(dir) : null;
+        if (versus is not null && options.Value("--database") is { Length: > 0 })
+        {
+            throw new BenchmarkException("--versus measures two builds on fresh SQLite files; it cannot share one --database.");
+        }
+
         return new AdmissionSettings(
             options.Value("--database") is { Length: > 0 } db ? db : null,
             options.Positive("--seconds", 10),
@@ -23,7 +33,8 @@ internal sealed record AdmissionSettings(
             options.Flag("--diagnostics"),
             options.NonNegative("--wait-quiet", 120),
             options.Flag("--db-in-workdir"),
-            options.Count("--rounds", 1, 20));
+            options.Count("--rounds", 1, 20),
+            versus);
     }
 }
 
@@ -107,7 +118,25 @@ internal static partial class AdmissionBenchmark
                 tallyDir);
             servers.Add(tally);
 
-            var paths = settings.Diagnostics ? 4 : 2;
+            ServerProcess? versus = null;
+            if (settings.Versus is { } versusDir)
+            {
+                var versusDll = Path.Combine(versusDir, "tally.dll");
+                if (!File.Exists(versusDll) || !File.Exists(Path.Combine(versusDir, "tally.runtimeconfig.json")))
+                {
+                    throw new BenchmarkException($"--versus {versusDir}: no tally.dll with its tally.runtimeconfig.json there (copy a Release build of bench/Tally.Bench's output directory).");
+                }
+
+                var versusUrl = Loopback(ServerProcess.FreeLoopbackPort());
+                versus = ServerProcess.Start(
+                    "tally-versus", versusUrl, versusDll,
+                    ["serve", "--urls", versusUrl.ToString().TrimEnd('/'), "--database", Path.Combine(work.CreateSubdirectory("versus-data").FullName, "tally.db")],
+                    new Dictionary<string, string?> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret, ["TALLY_DATABASE"] = null },
+                    work.CreateSubdirectory("versus").FullName);
+                servers.Add(versus);
+            }
+
+            var paths = settings.Alternating + (settings.Diagnostics ? 2 : 0);
             watchdog = Watchdog.Start(
                 Environment.ProcessId,
                 servers.Select(s => s.Id),
@@ -118,6 +147,14 @@ internal static partial class AdmissionBenchmark
             await tally.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(tally.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
             PrintLines(tally);
             await CreateTenantAsync(client, tally.BaseAddress, ct);
+            if (versus is not null)
+            {
+                await versus.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(versus.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
+                PrintLines(versus);
+                await CreateTenantAsync(client, versus.BaseAddress, ct);
+                Console.WriteLine($"- versus: a second Tally build from `{settings.Versus}`, measured like the first on its own fresh SQLite file");
+            }
+
             Console.WriteLine($"- sample baseline answer: `{await SampleAsync(client, Admit(baseline.BaseAddress, "admit", 0, null), ct)}`");
             Console.WriteLine($"- sample Tally answer: `{await SampleAsync(client, Admit(tally.BaseAddress, "api/admin/tenants/bench/quota/admit", 0, Secret), ct)}`");
             if (settings.Release)
@@ -146,6 +183,20 @@ internal static partial class AdmissionBenchmark
                         Secret),
                 },
             };
+            if (versus is not null)
+            {
+                targets.Add(new()
+                {
+                    Name = "Tally versus build `POST .../quota/admit`",
+                    Server = versus,
+                    CreateRequest = (w, i) => Admit(
+                        versus.BaseAddress,
+                        settings.Release && i % 2 == 1 ? "api/admin/tenants/bench/quota/release" : "api/admin/tenants/bench/quota/admit",
+                        w,
+                        Secret),
+                });
+            }
+
             if (settings.Diagnostics)
             {
                 targets.Add(new()
@@ -163,22 +214,24 @@ internal static partial class AdmissionBenchmark
                 });
             }
 
-            // Slices measured per path; with --rounds R > 1 the baseline and Tally (paths 0 and 1) are measured after both
-            // warm-ups, in R alternating pairs (baseline first in even rounds, Tally first in odd ones), each slice
-            // --seconds / R long, so that both see the same machine: its speed drifts by a quarter within minutes.
+            // Slices measured per path; with --rounds R > 1 the baseline, Tally and the --versus build (paths 0, 1, 2) are
+            // measured after all their warm-ups, in R alternating rounds (each round starts one path later than the one
+            // before), each slice --seconds / R long, so that all see the same machine: its speed drifts by a quarter
+            // within minutes.
+            var alternating = settings.Alternating;
             var slices = targets.Select(_ => new List<LoadResult>()).ToList();
             var warmups = new double[targets.Count];
-            var writer = WriterTotals.Zero;
-            var writerSeconds = 0.0; // the loads the writer totals cover: measured slices and their warm-ups
+            var writer = new WriterTotals[targets.Count];
+            var writerSeconds = new double[targets.Count]; // the loads the writer totals cover: measured slices and their warm-ups
             async Task MeasureAsync(int path, double warmupSeconds, double seconds)
             {
                 var target = targets[path];
-                var writerBefore = path == 1 ? await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct) : null;
+                var writerBefore = path is 1 or 2 && path < alternating ? await WriterTotals.ScrapeAsync(client, target.Server.BaseAddress, ct) : null;
                 slices[path].Add(await LoadDriver.RunAsync(client, target, settings.Connections, warmupSeconds, seconds, ct));
                 if (writerBefore is not null)
                 {
-                    writer += await WriterTotals.ScrapeAsync(client, tally.BaseAddress, ct) - writerBefore;
-                    writerSeconds += warmupSeconds + slices[path][^1].Seconds;
+                    writer[path] = (writer[path] ?? WriterTotals.Zero) + (await WriterTotals.ScrapeAsync(client, target.Server.BaseAddress, ct) - writerBefore);
+                    writerSeconds[path] += warmupSeconds + slices[path][^1].Seconds;
                 }
 
                 PrintLines(target.Server);
@@ -202,32 +255,36 @@ internal static partial class AdmissionBenchmark
                 Console.Error.WriteLine($"warming up {target.Name}: at least {settings.Warmup} s, then in {SteadySliceSeconds} s slices until the JIT is quiet and two slices agree within {SteadyTolerance:P0} (at most {MaxWarmupSeconds} s) ...");
                 var warmup = await WarmUpAsync(client, target, settings, ct);
                 warmups[path] = warmup.Seconds;
-                if (settings.Rounds == 1 || path >= 2)
+                if (settings.Rounds == 1 || path >= alternating)
                 {
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring {target.Name}: {settings.Seconds} s ..."));
                     await MeasureAsync(path, 0, settings.Seconds);
                 }
-                else if (path == 1)
+                else if (path == alternating - 1)
                 {
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup.Seconds:F0} s ({warmup.Describe()}); measuring Tally and the baseline in {settings.Rounds} alternating rounds of {settings.Seconds / settings.Rounds:F1} s each ..."));
                     for (var round = 0; round < settings.Rounds; round++)
                     {
-                        foreach (var next in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
+                        for (var i = 0; i < alternating; i++)
                         {
-                            await MeasureAsync(next, RoundWarmupSeconds, settings.Seconds / settings.Rounds);
+                            await MeasureAsync((round + i) % alternating, RoundWarmupSeconds, settings.Seconds / settings.Rounds);
                         }
                     }
                 }
             }
 
             var results = slices.Select((s, path) => LoadResult.Combine(s) with { WarmupSeconds = warmups[path] }).ToList();
-            PrintTable(results, postgres: settings.Database is not null);
-            if (settings.Rounds > 1)
+            PrintTable(results, alternating, postgres: settings.Database is not null);
+            for (var path = 1; path < alternating; path++)
             {
-                PrintRounds(slices[0], slices[1]);
-            }
+                var who = path == 1 ? "Tally" : "the versus build";
+                if (settings.Rounds > 1)
+                {
+                    PrintRounds(who, slices[0], slices[path]);
+                }
 
-            Console.WriteLine($"- Tally's admission writer loop while measured (from its `/metrics`): {writer.Describe(writerSeconds)}");
+                Console.WriteLine($"- {who}'s admission writer loop while measured (from its `/metrics`): {(writer[path] ?? WriterTotals.Zero).Describe(writerSeconds[path])}");
+            }
             return 0;
         }
         catch (BenchmarkException e)
@@ -410,7 +467,7 @@ internal static partial class AdmissionBenchmark
         return new Warmup(elapsed, slices, Steady: false);
     }
 
-    private static void PrintTable(List<LoadResult> results, bool postgres)
+    private static void PrintTable(List<LoadResult> results, int alternating, bool postgres)
     {
         Console.WriteLine($"| Path | Warm-up s | Requests/s | p50 ms | p99 ms | max ms | Errors | Server CPU | Server CPU µs/req | Driver CPU |{(postgres ? " PostgreSQL CPU |" : "")} Other CPU |");
         Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{(postgres ? "---:|" : "")}---:|");
@@ -443,7 +500,13 @@ internal static partial class AdmissionBenchmark
             Console.WriteLine("- errors in the measured window: the run is not valid (must be 0)");
         }
 
-        var noisy = results.Take(2).Where(r => r.OtherCpuPercent > NoisyOtherCpuPercent).ToList();
+        if (alternating == 3)
+        {
+            var versus = results[2];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- ratio versus build / baseline: **{versus.RequestsPerSecond / baseline.RequestsPerSecond:F3}**, p99 {versus.PercentileMs(99):F2} ms; Tally / versus build: {tally.RequestsPerSecond / versus.RequestsPerSecond:F3}"));
+        }
+
+        var noisy = results.Take(alternating).Where(r => r.OtherCpuPercent > NoisyOtherCpuPercent).ToList();
         if (noisy.Count > 0)
         {
             Console.WriteLine(string.Create(
@@ -455,13 +518,13 @@ internal static partial class AdmissionBenchmark
     }
 
     /// <summary>The ratio of each round (--rounds): how much of the spread between runs is the machine's.</summary>
-    private static void PrintRounds(List<LoadResult> baseline, List<LoadResult> tally)
+    private static void PrintRounds(string who, List<LoadResult> baseline, List<LoadResult> tally)
     {
         var sorted = baseline.Zip(tally, (b, t) => t.RequestsPerSecond / b.RequestsPerSecond).Order().ToList();
         var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"- per round (baseline / Tally requests/s, ratio): {string.Join("; ", baseline.Zip(tally, (b, t) => $"{b.RequestsPerSecond:F0} / {t.RequestsPerSecond:F0}, {t.RequestsPerSecond / b.RequestsPerSecond:F3}"))}; median ratio {median:F3}"));
+            $"- per round for {who} (baseline / {who} requests/s, ratio): {string.Join("; ", baseline.Zip(tally, (b, t) => $"{b.RequestsPerSecond:F0} / {t.RequestsPerSecond:F0}, {t.RequestsPerSecond / b.RequestsPerSecond:F3}"))}; median ratio {median:F3}"));
     }
 
     /// <summary>Totals of Tally's admission writer loop, from its <c>/metrics</c> (<c>tally_quota_writer_*_total</c>); differences of two scrapes add up.</summary>

@@ -20,7 +20,7 @@ internal static class BenchProgram
         Usage: Tally.Bench <verb> [options]
 
           admission [--database CONN] [--seconds N] [--connections C] [--warmup S] [--release] [--diagnostics]
-                    [--db-in-workdir] [--wait-quiet S] [--rounds R]
+                    [--db-in-workdir] [--wait-quiet S] [--rounds R] [--versus DIR]
               Starts a minimal Kestrel baseline and `tally serve` as child processes on 127.0.0.1, drives the same
               closed-loop HTTP load against each in turn and prints a markdown table and the verdict against
               "requests/s >= 0.5 x baseline, p99 <= 10 ms".
@@ -41,6 +41,9 @@ internal static class BenchProgram
               --rounds R        measure the baseline and Tally in R alternating slices of N/R s each (after
                                 both warm-ups; 2 s of unmeasured load before each slice) instead of one
                                 window each: both then see the same machine; prints each round's ratio
+              --versus DIR      also start the tally.dll in DIR (a copy of another build's bench output
+                                directory) on its own fresh SQLite file and measure it as a third path, in
+                                the same rounds: an A/B of two server builds on the same machine (SQLite only)
 
           ingest [--database CONN] [--events N] [--batch B] [--clients C] [--warmup S] [--tenants T]
               Generates N realistic usage events (T tenants x 3 namespaces x 4 metrics x 50 objects, last 6 h,

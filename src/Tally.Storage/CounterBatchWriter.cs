@@ -5,9 +5,11 @@ using Microsoft.Data.Sqlite;
 namespace Tally.Storage;
 
 /// <summary>
-/// Runs batches of <see cref="CounterCall"/>s in one transaction on one long-lived connection. PostgreSQL gets each batch
-/// as one <see cref="DbBatch"/> round trip with rows touched in key order (no deadlocks between processes); SQLite, an
-/// in-process engine, runs prepared statements one after another (<see cref="SqliteCounterBatchWriter"/>). Synchronous:
+/// Runs batches of <see cref="CounterCall"/>s in one transaction on one long-lived connection. On PostgreSQL the first
+/// call on each key that has a count runs in one set-based statement over arrays, after its rows are locked in key
+/// order (no deadlocks between processes), in one <see cref="DbBatch"/> round trip; the rest (new keys, refusals,
+/// releases of keys without a count, later calls on a key) run one statement each in a second. SQLite, an in-process
+/// engine, runs prepared statements one after another (<see cref="SqliteCounterBatchWriter"/>). Synchronous:
 /// its one user is the writer loop's own thread, which has nothing else to do while a batch runs. Not thread-safe: one
 /// per writer loop.
 /// </summary>
@@ -72,14 +74,118 @@ internal sealed class CounterBatchWriter : IDisposable
         _connection.Dispose();
     }
 
+    /// <summary>
+    /// Locks the count rows of a batch's keys in key order (in the database's collation, the same for every process), so
+    /// that the update after it in the same transaction waits for no row that another batch holds. Arrays: tenants,
+    /// namespaces, kinds, keys.
+    /// </summary>
+    internal const string PostgresLockCountsSql = """
+        SELECT 1 FROM quota_counts q
+        JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS i(tenant, ns, kind, key)
+          ON q.tenant_id = i.tenant AND q.namespace = i.ns AND q.kind = i.kind AND q.key = i.key
+        ORDER BY q.tenant_id, q.namespace, q.kind, q.key
+        FOR UPDATE OF q
+        """;
+
+    /// <summary>
+    /// Admits and releases on keys that have a count, in one statement: arrays of tenants, namespaces, kinds, keys
+    /// (distinct: one statement updates a row once), amounts, limits (-1 unlimited), admit (false = release) and each
+    /// call's index in its batch. Returns (index, count after) for each call applied; an index it lacks is a refused admit
+    /// or a key without a count (a count row exists only while its namespace does, as on SQLite).
+    /// </summary>
+    internal const string PostgresUpdateCountsSql = """
+        UPDATE quota_counts q
+        SET current_micros = CASE WHEN i.admit THEN q.current_micros + i.amount ELSE GREATEST(0, q.current_micros - i.amount) END
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::boolean[], $8::integer[])
+          AS i(tenant, ns, kind, key, amount, lim, admit, idx)
+        WHERE q.tenant_id = i.tenant AND q.namespace = i.ns AND q.kind = i.kind AND q.key = i.key
+          AND (NOT i.admit OR i.lim < 0 OR q.current_micros + i.amount <= i.lim)
+        RETURNING i.idx, q.current_micros
+        """;
+
+    /// <summary>
+    /// Two round trips at most, one in the common case: the first call on each key through the set-based statements
+    /// (<see cref="UpdateCounted"/>), then every call they did not apply and every later call on a key (in the batch's
+    /// order per key) one statement each (<see cref="ExecuteOneByOne"/>), then the commit. Set-based, PostgreSQL spends
+    /// a third less CPU per batch than on one statement per call (docs/performance.md).
+    /// </summary>
     private AdmissionResult[] ExecuteBatched(IReadOnlyList<CounterCall> calls)
     {
-        var order = Enumerable.Range(0, calls.Count)
+        var values = new long?[calls.Count];
+        var first = new List<int>(calls.Count);
+        var later = new List<int>();
+        var seen = new HashSet<(string, string, string, string)>();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            (seen.Add((calls[i].TenantId, calls[i].Namespace, calls[i].Kind, calls[i].Key)) ? first : later).Add(i);
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        UpdateCounted(calls, first, values, transaction);
+        var rest = first.Where(i => values[i] is null).Concat(later).Order().ToArray();
+        var results = rest.Length > 0 ? ExecuteOneByOne(calls, rest, values, transaction) : new AdmissionResult[calls.Count];
+        transaction.Commit();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (values[i] is { } after)
+            {
+                results[i] = new AdmissionResult(true, after);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// One round trip: <see cref="PostgresLockCountsSql"/>, then <see cref="PostgresUpdateCountsSql"/>, over the calls
+    /// <paramref name="first"/> (one per key). Sets <paramref name="values"/>[i] for every call applied.
+    /// </summary>
+    private void UpdateCounted(IReadOnlyList<CounterCall> calls, List<int> first, long?[] values, DbTransaction transaction)
+    {
+        var tenants = first.Select(i => calls[i].TenantId).ToArray();
+        var namespaces = first.Select(i => calls[i].Namespace).ToArray();
+        var kinds = first.Select(i => calls[i].Kind).ToArray();
+        var keys = first.Select(i => calls[i].Key).ToArray();
+        using var batch = _connection.CreateBatch();
+        batch.Transaction = transaction;
+        batch.BatchCommands.Add(ArrayCommand(batch, PostgresLockCountsSql, tenants, namespaces, kinds, keys));
+        batch.BatchCommands.Add(ArrayCommand(
+            batch, PostgresUpdateCountsSql, tenants, namespaces, kinds, keys, first.Select(i => calls[i].Amount).ToArray(),
+            first.Select(i => calls[i].Limit).ToArray(), first.Select(i => calls[i].IsAdmit).ToArray(), first.ToArray()));
+        using var reader = batch.ExecuteReader();
+        reader.NextResult(); // past the locked rows
+        while (reader.Read())
+        {
+            values[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+    }
+
+    private static DbBatchCommand ArrayCommand(DbBatch batch, string sql, params object[] arrays)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var array in arrays)
+        {
+            var p = command.CreateParameter();
+            p.Value = array;
+            command.Parameters.Add(p);
+        }
+
+        return command;
+    }
+
+    /// <summary>
+    /// The calls <paramref name="rest"/> (in batch order) one statement each — an admit on a new key (inserted if its
+    /// namespace exists), a refused admit, a release of a key without a count, a later call on a key — in key order
+    /// (stable: a key's calls keep their order), then the counts of those that changed nothing. Sets
+    /// <paramref name="values"/> for those applied; returns the results of the others.
+    /// </summary>
+    private AdmissionResult[] ExecuteOneByOne(IReadOnlyList<CounterCall> calls, int[] rest, long?[] values, DbTransaction transaction)
+    {
+        var order = rest
             .OrderBy(i => calls[i].TenantId, StringComparer.Ordinal).ThenBy(i => calls[i].Namespace, StringComparer.Ordinal)
             .ThenBy(i => calls[i].Kind, StringComparer.Ordinal).ThenBy(i => calls[i].Key, StringComparer.Ordinal)
             .ToArray();
-        var values = new long?[calls.Count];
-        using var transaction = _connection.BeginTransaction();
         using (var batch = _connection.CreateBatch())
         {
             batch.Transaction = transaction;
@@ -113,15 +219,6 @@ internal sealed class CounterBatchWriter : IDisposable
                 reader.Read();
                 results[i] = Refused(calls[i], reader);
                 reader.NextResult();
-            }
-        }
-
-        transaction.Commit();
-        for (var i = 0; i < calls.Count; i++)
-        {
-            if (values[i] is { } after)
-            {
-                results[i] = new AdmissionResult(true, after);
             }
         }
 

@@ -285,6 +285,35 @@ public abstract class AdmissionApiTests(TallyFixture fx)
         }
     }
 
+    [Fact]
+    public async Task Calls_on_one_key_in_one_batch_apply_in_their_order_beside_new_keys_and_unknown_namespaces()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        CounterCall Admit(string key, long amount, long limit, string ns = "default") => new(true, tenant, ns, "objects", key, amount, limit);
+        CounterCall Release(string key, long amount) => new(false, tenant, "default", "objects", key, amount, -1);
+        using var writer = CounterBatchWriter.Open(fx.Services.GetRequiredService<TallyDatabase>());
+        // Keys with a count before the batch: PostgreSQL's set-based path takes their first calls.
+        writer.Execute([Admit("k", 1, 10), Admit("full", 9, 10), Admit("r", 3, -1)]);
+
+        var results = writer.Execute([
+            Admit("k", 6, 10), Admit("k", 5, 10), Release("k", 6), Admit("k", 5, 10),
+            Admit("new", 2, 10), Admit("new", 9, 10), Release("none", 1), Admit("k", 1, -1, ns: "nowhere"),
+            Admit("full", 2, 10), Release("r", 5),
+        ]);
+
+        var outcomes = results.Select(r => (r.Admitted, r.CurrentMicros, r.NamespaceExists)).ToArray();
+        Assert.Equal(
+            [(true, 7L, true), (true, 1L, true), (true, 6L, true), (true, 2L, true), (false, 2L, true), (true, 0L, true), (false, 0L, false),
+                (false, 9L, true), (true, 0L, true)],
+            outcomes.Where((_, i) => i != 1).ToArray());
+        // The refused admit of 5 reports the count at its place in the batch's serial order: 7 in queue order (SQLite),
+        // or 6 when PostgreSQL reads the counts of refused calls after the batch's other calls on the key (the calls of a
+        // batch are concurrent, so either order is one the callers could have seen). Both exceed 10 with 5 more.
+        Assert.False(outcomes[1].Admitted);
+        Assert.Contains(outcomes[1].CurrentMicros, new[] { 6L, 7L });
+        Assert.Equal([(true, 8L, true)], writer.Execute([Admit("k", 2, 10)]).Select(r => (r.Admitted, r.CurrentMicros, r.NamespaceExists)).ToArray());
+    }
+
     private static async Task ExecuteAsync(TallyDatabase database, string sql)
     {
         await using var db = database.CreateContext();

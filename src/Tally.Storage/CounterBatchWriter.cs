@@ -107,7 +107,7 @@ internal sealed class CounterBatchWriter : IDisposable
     /// Two round trips at most, one in the common case: the first call on each key through the set-based statements
     /// (<see cref="UpdateCounted"/>), then every call they did not apply and every later call on a key (in the batch's
     /// order per key) one statement each (<see cref="ExecuteOneByOne"/>), then the commit. Set-based, PostgreSQL spends
-    /// a third less CPU per batch than on one statement per call (docs/performance.md).
+    /// less CPU per batch than on one statement per call (docs/performance.md, docs/decisions.md).
     /// </summary>
     private AdmissionResult[] ExecuteBatched(IReadOnlyList<CounterCall> calls)
     {

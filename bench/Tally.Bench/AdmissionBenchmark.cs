@@ -104,20 +104,25 @@ internal static partial class AdmissionBenchmark
                 new Dictionary<string, string?>(), work.CreateSubdirectory("baseline").FullName);
             servers.Add(baseline);
 
-            var tallyUrl = Loopback(ServerProcess.FreeLoopbackPort());
-            // Each server gets its own empty working directory (= ASP.NET content root, which the host watches for
+            // Each Tally gets its own empty working directory (= ASP.NET content root, which the host watches for
             // appsettings changes, recursively). A SQLite file inside a watched directory turns every WAL write into
             // inotify events for every watching process, so by default the database lives in a directory of its own;
             // --db-in-workdir reproduces `tally serve`'s default layout (tally.db in the working directory).
-            var tallyDir = work.CreateSubdirectory("tally").FullName;
-            var database = settings.Database
-                ?? Path.Combine(settings.DbInWorkdir ? tallyDir : work.CreateSubdirectory("data").FullName, "tally.db");
-            var tally = ServerProcess.Start(
-                "tally", tallyUrl, tallyDll, ["serve", "--urls", tallyUrl.ToString().TrimEnd('/'), "--database", database],
-                new Dictionary<string, string?> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret, ["TALLY_DATABASE"] = null },
-                tallyDir);
-            servers.Add(tally);
+            ServerProcess StartTally(string name, string dll)
+            {
+                var url = Loopback(ServerProcess.FreeLoopbackPort());
+                var dir = work.CreateSubdirectory(name).FullName;
+                var database = settings.Database
+                    ?? Path.Combine(settings.DbInWorkdir ? dir : work.CreateSubdirectory(name + "-data").FullName, "tally.db");
+                var server = ServerProcess.Start(
+                    name, url, dll, ["serve", "--urls", url.ToString().TrimEnd('/'), "--database", database],
+                    new Dictionary<string, string?> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret, ["TALLY_DATABASE"] = null },
+                    dir);
+                servers.Add(server);
+                return server;
+            }
 
+            var tally = StartTally("tally", tallyDll);
             ServerProcess? versus = null;
             if (settings.Versus is { } versusDir)
             {
@@ -127,13 +132,7 @@ internal static partial class AdmissionBenchmark
                     throw new BenchmarkException($"--versus {versusDir}: no tally.dll with its tally.runtimeconfig.json there (copy a Release build of bench/Tally.Bench's output directory).");
                 }
 
-                var versusUrl = Loopback(ServerProcess.FreeLoopbackPort());
-                versus = ServerProcess.Start(
-                    "tally-versus", versusUrl, versusDll,
-                    ["serve", "--urls", versusUrl.ToString().TrimEnd('/'), "--database", Path.Combine(work.CreateSubdirectory("versus-data").FullName, "tally.db")],
-                    new Dictionary<string, string?> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret, ["TALLY_DATABASE"] = null },
-                    work.CreateSubdirectory("versus").FullName);
-                servers.Add(versus);
+                versus = StartTally("tally-versus", versusDll);
             }
 
             var paths = settings.Alternating + (settings.Diagnostics ? 2 : 0);
@@ -144,14 +143,15 @@ internal static partial class AdmissionBenchmark
                 work.FullName);
 
             await baseline.WaitReadyAsync(async t => await IsStatusAsync(client, Admit(baseline.BaseAddress, "admit", 0, null), HttpStatusCode.OK, t), TimeSpan.FromSeconds(60), ct);
-            await tally.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(tally.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
-            PrintLines(tally);
-            await CreateTenantAsync(client, tally.BaseAddress, ct);
+            foreach (var server in versus is null ? [tally] : new[] { tally, versus })
+            {
+                await server.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
+                PrintLines(server);
+                await CreateTenantAsync(client, server.BaseAddress, ct);
+            }
+
             if (versus is not null)
             {
-                await versus.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(versus.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
-                PrintLines(versus);
-                await CreateTenantAsync(client, versus.BaseAddress, ct);
                 Console.WriteLine($"- versus: a second Tally build from `{settings.Versus}`, measured like the first on its own fresh SQLite file");
             }
 
@@ -172,29 +172,11 @@ internal static partial class AdmissionBenchmark
                     Server = baseline,
                     CreateRequest = (w, _) => Admit(baseline.BaseAddress, "admit", w, null),
                 },
-                new()
-                {
-                    Name = settings.Release ? "Tally `POST .../quota/admit` + `.../release`" : "Tally `POST .../quota/admit`",
-                    Server = tally,
-                    CreateRequest = (w, i) => Admit(
-                        tally.BaseAddress,
-                        settings.Release && i % 2 == 1 ? "api/admin/tenants/bench/quota/release" : "api/admin/tenants/bench/quota/admit",
-                        w,
-                        Secret),
-                },
+                AdmitTarget("Tally", tally, settings.Release),
             };
             if (versus is not null)
             {
-                targets.Add(new()
-                {
-                    Name = "Tally versus build `POST .../quota/admit`",
-                    Server = versus,
-                    CreateRequest = (w, i) => Admit(
-                        versus.BaseAddress,
-                        settings.Release && i % 2 == 1 ? "api/admin/tenants/bench/quota/release" : "api/admin/tenants/bench/quota/admit",
-                        w,
-                        Secret),
-                });
+                targets.Add(AdmitTarget("Tally versus build", versus, settings.Release));
             }
 
             if (settings.Diagnostics)
@@ -221,16 +203,16 @@ internal static partial class AdmissionBenchmark
             var alternating = settings.Alternating;
             var slices = targets.Select(_ => new List<LoadResult>()).ToList();
             var warmups = new double[targets.Count];
-            var writer = new WriterTotals[targets.Count];
+            var writer = Enumerable.Repeat(WriterTotals.Zero, targets.Count).ToArray();
             var writerSeconds = new double[targets.Count]; // the loads the writer totals cover: measured slices and their warm-ups
             async Task MeasureAsync(int path, double warmupSeconds, double seconds)
             {
                 var target = targets[path];
-                var writerBefore = path is 1 or 2 && path < alternating ? await WriterTotals.ScrapeAsync(client, target.Server.BaseAddress, ct) : null;
+                var writerBefore = path >= 1 && path < alternating ? await WriterTotals.ScrapeAsync(client, target.Server.BaseAddress, ct) : null;
                 slices[path].Add(await LoadDriver.RunAsync(client, target, settings.Connections, warmupSeconds, seconds, ct));
                 if (writerBefore is not null)
                 {
-                    writer[path] = (writer[path] ?? WriterTotals.Zero) + (await WriterTotals.ScrapeAsync(client, target.Server.BaseAddress, ct) - writerBefore);
+                    writer[path] += (await WriterTotals.ScrapeAsync(client, target.Server.BaseAddress, ct) - writerBefore);
                     writerSeconds[path] += warmupSeconds + slices[path][^1].Seconds;
                 }
 
@@ -283,7 +265,7 @@ internal static partial class AdmissionBenchmark
                     PrintRounds(who, slices[0], slices[path]);
                 }
 
-                Console.WriteLine($"- {who}'s admission writer loop while measured (from its `/metrics`): {(writer[path] ?? WriterTotals.Zero).Describe(writerSeconds[path])}");
+                Console.WriteLine($"- {who}'s admission writer loop while measured (from its `/metrics`): {writer[path].Describe(writerSeconds[path])}");
             }
             return 0;
         }
@@ -317,6 +299,18 @@ internal static partial class AdmissionBenchmark
             Watchdog.Release(watchdog, work);
         }
     }
+
+    /// <summary>Admissions (with --release, admit and release alternate) with the operator token, each worker on its own key.</summary>
+    private static LoadTarget AdmitTarget(string name, ServerProcess server, bool release) => new()
+    {
+        Name = release ? $"{name} `POST .../quota/admit` + `.../release`" : $"{name} `POST .../quota/admit`",
+        Server = server,
+        CreateRequest = (w, i) => Admit(
+            server.BaseAddress,
+            release && i % 2 == 1 ? "api/admin/tenants/bench/quota/release" : "api/admin/tenants/bench/quota/admit",
+            w,
+            Secret),
+    };
 
     private static Uri Loopback(int port) => new($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
 

@@ -104,9 +104,10 @@ internal sealed class CounterBatchWriter : IDisposable
         """;
 
     /// <summary>
-    /// Two round trips at most, one in the common case: the first call on each key through the set-based statements
-    /// (<see cref="UpdateCounted"/>), then every call they did not apply and every later call on a key (in the batch's
-    /// order per key) one statement each (<see cref="ExecuteOneByOne"/>), then the commit. Set-based, PostgreSQL spends
+    /// The first call on each key through the set-based statements in one round trip (<see cref="UpdateCounted"/>); then,
+    /// only when there are any, every call they did not apply and every later call on a key (in the batch's order per key)
+    /// one statement each (<see cref="ExecuteOneByOne"/>: one round trip, and one more to read why refused calls changed
+    /// nothing); then the commit's round trip. Set-based, PostgreSQL spends
     /// less CPU per batch than on one statement per call (docs/performance.md, docs/decisions.md).
     /// </summary>
     private AdmissionResult[] ExecuteBatched(IReadOnlyList<CounterCall> calls)
@@ -148,8 +149,8 @@ internal sealed class CounterBatchWriter : IDisposable
         var keys = first.Select(i => calls[i].Key).ToArray();
         using var batch = _connection.CreateBatch();
         batch.Transaction = transaction;
-        batch.BatchCommands.Add(ArrayCommand(batch, PostgresLockCountsSql, tenants, namespaces, kinds, keys));
-        batch.BatchCommands.Add(ArrayCommand(
+        batch.BatchCommands.Add(BatchCommand(batch, PostgresLockCountsSql, tenants, namespaces, kinds, keys));
+        batch.BatchCommands.Add(BatchCommand(
             batch, PostgresUpdateCountsSql, tenants, namespaces, kinds, keys, first.Select(i => calls[i].Amount).ToArray(),
             first.Select(i => calls[i].Limit).ToArray(), first.Select(i => calls[i].IsAdmit).ToArray(), first.ToArray()));
         using var reader = batch.ExecuteReader();
@@ -160,14 +161,15 @@ internal sealed class CounterBatchWriter : IDisposable
         }
     }
 
-    private static DbBatchCommand ArrayCommand(DbBatch batch, string sql, params object[] arrays)
+    /// <summary>A batch command whose SQL takes <paramref name="values"/> as its positional parameters $1, $2, ...</summary>
+    private static DbBatchCommand BatchCommand(DbBatch batch, string sql, params object[] values)
     {
         var command = batch.CreateBatchCommand();
         command.CommandText = sql;
-        foreach (var array in arrays)
+        foreach (var value in values)
         {
             var p = command.CreateParameter();
-            p.Value = array;
+            p.Value = value;
             command.Parameters.Add(p);
         }
 
@@ -232,17 +234,8 @@ internal sealed class CounterBatchWriter : IDisposable
     /// <summary>A PostgreSQL batch command with positional parameters ($1, $2, ...), which Npgsql sends without rewriting the SQL.</summary>
     private static DbBatchCommand BatchCommand(DbBatch batch, string sql, CounterCall call, bool withLimit, bool withAmount)
     {
-        var command = batch.CreateBatchCommand();
         var names = ParameterNames(withLimit, withAmount).ToArray();
-        command.CommandText = Positional.GetOrAdd(sql, text => ToPositional(text, names));
-        foreach (var name in names)
-        {
-            var p = command.CreateParameter();
-            p.Value = Value(call, name);
-            command.Parameters.Add(p);
-        }
-
-        return command;
+        return BatchCommand(batch, Positional.GetOrAdd(sql, text => ToPositional(text, names)), names.Select(name => Value(call, name)).ToArray());
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Positional = new(StringComparer.Ordinal);

@@ -115,15 +115,42 @@ public sealed class TallyDatabase : IAsyncDisposable
         ? new PostgresTallyDbContext(_postgresOptions)
         : new SqliteTallyDbContext(_sqliteOptions!);
 
-    /// <summary>Applies pending migrations (and, on SQLite, switches the file to WAL). Safe to run from several processes.</summary>
+    /// <summary>Key of the PostgreSQL advisory lock that serialises migrations: "tallymig" in ASCII.</summary>
+    internal const long PostgresMigrationLock = 0x74616c6c796d6967;
+
+    /// <summary>
+    /// Applies pending migrations (and, on SQLite, switches the file to WAL). Safe to run from several processes at
+    /// once: on PostgreSQL they take turns under a session advisory lock (<see cref="PostgresMigrationLock"/>), as EF's
+    /// own lock let two servers started together on an empty database both create the first tables (42P07); SQLite's
+    /// file lock and EF's lock table serialise them there.
+    /// </summary>
     public async Task MigrateAsync(CancellationToken ct = default)
     {
         await using var context = CreateContext();
-        await context.Database.MigrateAsync(ct).ConfigureAwait(false);
-        if (Engine == DatabaseEngine.Sqlite)
+        if (_npgsql is null)
         {
+            await context.Database.MigrateAsync(ct).ConfigureAwait(false);
             await context.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
+            return;
         }
+
+        await using var connection = await _npgsql.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await AdvisoryLockAsync(connection, "pg_advisory_lock", ct).ConfigureAwait(false);
+        try
+        {
+            await context.Database.MigrateAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Explicitly: the pool keeps the session (and its lock) open after the connection is closed.
+            await AdvisoryLockAsync(connection, "pg_advisory_unlock", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task AdvisoryLockAsync(NpgsqlConnection connection, string function, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {function}($1)", connection) { Parameters = { new() { Value = PostgresMigrationLock } } };
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>True when a trivial query succeeds.</summary>

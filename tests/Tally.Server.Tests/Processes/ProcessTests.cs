@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Tally.Domain.Access;
 using Tally.Server.Auth;
 using Tally.Server.Hosting;
@@ -94,6 +95,27 @@ public sealed class ProcessTests
             Assert.Contains("\"default\"", namespaces, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await op.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative))).StatusCode);
             Assert.Contains("tally_quota_admissions_total", await op.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Four_servers_migrating_one_empty_PostgreSQL_database_at_once_all_succeed()
+    {
+        var connection = await PostgresServer.CreateDatabaseAsync();
+        var databases = Enumerable.Range(0, 4).Select(_ => new TallyDatabase(connection)).ToArray();
+        try
+        {
+            await Task.WhenAll(databases.Select(d => Task.Run(() => d.MigrateAsync())));
+            await using var db = databases[0].CreateContext();
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            Assert.Equal(db.Database.GetMigrations().Count(), (await db.Database.GetAppliedMigrationsAsync()).Count());
+        }
+        finally
+        {
+            foreach (var database in databases)
+            {
+                await database.DisposeAsync();
+            }
         }
     }
 

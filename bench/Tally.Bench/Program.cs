@@ -42,8 +42,9 @@ internal static class BenchProgram
                                 both warm-ups; 2 s of unmeasured load before each slice) instead of one
                                 window each: both then see the same machine; prints each round's ratio
               --versus DIR      also start the tally.dll in DIR (a copy of another build's bench output
-                                directory) on its own fresh SQLite file and measure it as a third path, in
-                                the same rounds: an A/B of two server builds on the same machine (SQLite only)
+                                directory) on its own fresh SQLite file (with --database: on the same
+                                database) and measure it as a third path, in the same rounds: an A/B of two
+                                server builds on the same machine
 
           ingest [--database CONN] [--events N] [--batch B] [--clients C] [--warmup S] [--tenants T]
               Generates N realistic usage events (T tenants x 3 namespaces x 4 metrics x 50 objects, last 6 h,

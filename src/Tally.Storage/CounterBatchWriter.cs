@@ -5,11 +5,12 @@ using Microsoft.Data.Sqlite;
 namespace Tally.Storage;
 
 /// <summary>
-/// Runs batches of <see cref="CounterCall"/>s in one transaction on one long-lived connection. On PostgreSQL the first
-/// call on each key that has a count runs in one set-based statement over arrays, after its rows are locked in key
-/// order (no deadlocks between processes), in one <see cref="DbBatch"/> round trip; the rest (new keys, refusals,
-/// releases of keys without a count, later calls on a key) run one statement each in a second. SQLite, an in-process
-/// engine, runs prepared statements one after another (<see cref="SqliteCounterBatchWriter"/>). Synchronous:
+/// Runs batches of <see cref="CounterCall"/>s on one long-lived connection. On PostgreSQL the first call on each key
+/// that has a count runs in one set-based statement over arrays, after its rows are locked in key order (no deadlocks
+/// between processes), in one <see cref="DbBatch"/> round trip that is also its transaction; the rest (new keys,
+/// refusals, releases of keys without a count, later calls on a key) run one statement each in a second transaction.
+/// SQLite, an in-process engine, runs a whole batch in one transaction of prepared statements one after another
+/// (<see cref="SqliteCounterBatchWriter"/>). Synchronous:
 /// its one user is the writer loop's own thread, which has nothing else to do while a batch runs. Not thread-safe: one
 /// per writer loop.
 /// </summary>
@@ -52,21 +53,12 @@ internal sealed class CounterBatchWriter : IDisposable
         }
     }
 
-    /// <summary>Results in the order of <paramref name="calls"/>, all committed.</summary>
-    public AdmissionResult[] Execute(IReadOnlyList<CounterCall> calls)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return _sqlite?.Execute(calls) ?? ExecuteBatched(calls);
-            }
-            catch (DbException e) when (e.SqlState == PostgresDeadlock && attempt < 3)
-            {
-                // Another server process locked rows in a different order (it cannot, see the key order); retry anyway.
-            }
-        }
-    }
+    /// <summary>
+    /// Results in the order of <paramref name="calls"/>, all committed. When a batch takes two transactions (PostgreSQL),
+    /// the calls the first committed are completed before the second runs: if the second fails, they are not reported
+    /// as failed, and an exception from here concerns only calls not completed yet.
+    /// </summary>
+    public AdmissionResult[] Execute(IReadOnlyList<CounterCall> calls) => _sqlite?.Execute(calls) ?? ExecuteBatched(calls);
 
     public void Dispose()
     {
@@ -104,11 +96,15 @@ internal sealed class CounterBatchWriter : IDisposable
         """;
 
     /// <summary>
-    /// The first call on each key through the set-based statements in one round trip (<see cref="UpdateCounted"/>); then,
-    /// only when there are any, every call they did not apply and every later call on a key (in the batch's order per key)
-    /// one statement each (<see cref="ExecuteOneByOne"/>: one round trip, and one more to read why refused calls changed
-    /// nothing); then the commit's round trip. Set-based, PostgreSQL spends
-    /// less CPU per batch than on one statement per call (docs/performance.md, docs/decisions.md).
+    /// Two transactions at most. The first is one round trip, commit included: the first call on each key through the
+    /// set-based statements (<see cref="UpdateCounted"/>) in the implicit transaction of one <see cref="DbBatch"/>, which
+    /// PostgreSQL commits when it answers the batch. Only when there are any, the second runs every call those did not
+    /// apply and every later call on a key (in the batch's order per key) one statement each
+    /// (<see cref="ExecuteOneByOne"/>: one round trip, one more to read why refused calls changed nothing, and the
+    /// commit's). The calls of a batch are concurrent, so running some of them in a second transaction is as valid as
+    /// running them in the next batch. Set-based, PostgreSQL spends less CPU per batch than on one statement per call;
+    /// one round trip instead of two spares a wake-up of the writer and of its backend per batch (docs/performance.md,
+    /// docs/decisions.md).
     /// </summary>
     private AdmissionResult[] ExecuteBatched(IReadOnlyList<CounterCall> calls)
     {
@@ -121,11 +117,31 @@ internal sealed class CounterBatchWriter : IDisposable
             (seen.Add((calls[i].TenantId, calls[i].Namespace, calls[i].Kind, calls[i].Key)) ? first : later).Add(i);
         }
 
-        using var transaction = _connection.BeginTransaction();
-        UpdateCounted(calls, first, values, transaction);
+        foreach (var (index, after) in RetryOnDeadlock(() => UpdateCounted(calls, first)))
+        {
+            values[index] = after;
+        }
+
         var rest = first.Where(i => values[i] is null).Concat(later).Order().ToArray();
-        var results = rest.Length > 0 ? ExecuteOneByOne(calls, rest, values, transaction) : new AdmissionResult[calls.Count];
-        transaction.Commit();
+        var results = new AdmissionResult[calls.Count];
+        if (rest.Length > 0)
+        {
+            foreach (var i in first.Where(i => values[i] is not null))
+            {
+                calls[i].Result.TrySetResult(new AdmissionResult(true, values[i]!.Value));
+            }
+
+            results = RetryOnDeadlock(() =>
+            {
+                var restValues = (long?[])values.Clone();
+                using var transaction = _connection.BeginTransaction();
+                var restResults = ExecuteOneByOne(calls, rest, restValues, transaction);
+                transaction.Commit();
+                restValues.CopyTo(values, 0);
+                return restResults;
+            });
+        }
+
         for (var i = 0; i < calls.Count; i++)
         {
             if (values[i] is { } after)
@@ -138,27 +154,50 @@ internal sealed class CounterBatchWriter : IDisposable
     }
 
     /// <summary>
-    /// One round trip: <see cref="PostgresLockCountsSql"/>, then <see cref="PostgresUpdateCountsSql"/>, over the calls
-    /// <paramref name="first"/> (one per key). Sets <paramref name="values"/>[i] for every call applied.
+    /// Runs one transaction again when PostgreSQL chose it as a deadlock's victim (rolled back, so nothing of it counted).
+    /// Rows are locked in key order, so batches of several processes should never deadlock; this is the safety net.
     /// </summary>
-    private void UpdateCounted(IReadOnlyList<CounterCall> calls, List<int> first, long?[] values, DbTransaction transaction)
+    private static T RetryOnDeadlock<T>(Func<T> transaction)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return transaction();
+            }
+            catch (DbException e) when (e.SqlState == PostgresDeadlock && attempt < 3)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// One round trip and its own transaction, committed when it returns: <see cref="PostgresLockCountsSql"/>, then
+    /// <see cref="PostgresUpdateCountsSql"/>, over the calls <paramref name="first"/> (one per key). Returns (index in the
+    /// batch, count after) of every call applied.
+    /// </summary>
+    private List<(int Index, long After)> UpdateCounted(IReadOnlyList<CounterCall> calls, List<int> first)
     {
         var tenants = first.Select(i => calls[i].TenantId).ToArray();
         var namespaces = first.Select(i => calls[i].Namespace).ToArray();
         var kinds = first.Select(i => calls[i].Kind).ToArray();
         var keys = first.Select(i => calls[i].Key).ToArray();
-        using var batch = _connection.CreateBatch();
-        batch.Transaction = transaction;
+        using var batch = _connection.CreateBatch(); // no transaction: the batch's implicit one
         batch.BatchCommands.Add(BatchCommand(batch, PostgresLockCountsSql, tenants, namespaces, kinds, keys));
         batch.BatchCommands.Add(BatchCommand(
             batch, PostgresUpdateCountsSql, tenants, namespaces, kinds, keys, first.Select(i => calls[i].Amount).ToArray(),
             first.Select(i => calls[i].Limit).ToArray(), first.Select(i => calls[i].IsAdmit).ToArray(), first.ToArray()));
+        var applied = new List<(int, long)>(first.Count);
         using var reader = batch.ExecuteReader();
         reader.NextResult(); // past the locked rows
         while (reader.Read())
         {
-            values[reader.GetInt32(0)] = reader.GetInt64(1);
+            applied.Add((reader.GetInt32(0), reader.GetInt64(1)));
         }
+
+        // Reads on to the batch's end, where PostgreSQL reports the commit: it throws if the commit failed.
+        reader.NextResult();
+        return applied;
     }
 
     /// <summary>A batch command whose SQL takes <paramref name="values"/> as its positional parameters $1, $2, ...</summary>

@@ -250,13 +250,11 @@ public abstract class AdmissionApiTests(TallyFixture fx)
         Assert.Equal(1, (double)admitted["current"]!);
     }
 
-    [Fact]
-    public async Task A_batch_that_fails_in_the_database_counts_none_of_its_calls_and_the_next_batch_works()
+    /// <summary>SQL that makes every insert of a count for <paramref name="tenant"/>'s key <c>boom</c> fail, and SQL that undoes it.</summary>
+    private static (string Create, string Drop) FailingInsertOfKeyBoom(TallyDatabase database, string tenant)
     {
-        var tenant = await fx.CreateTenantAsync("default");
-        var database = fx.Services.GetRequiredService<TallyDatabase>();
         var trigger = $"boom_{tenant.Replace('-', '_')}";
-        var (create, drop) = database.Engine == DatabaseEngine.Sqlite
+        return database.Engine == DatabaseEngine.Sqlite
             ? ($"CREATE TRIGGER {trigger} BEFORE INSERT ON quota_counts WHEN NEW.tenant_id = '{tenant}' AND NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
                 $"DROP TRIGGER {trigger}")
             : ($"""
@@ -265,6 +263,14 @@ public abstract class AdmissionApiTests(TallyFixture fx)
                     WHEN (NEW.tenant_id = '{tenant}' AND NEW.key = 'boom') EXECUTE FUNCTION {trigger}()
                 """,
                 $"DROP TRIGGER {trigger} ON quota_counts; DROP FUNCTION {trigger}()");
+    }
+
+    [Fact]
+    public async Task A_call_that_fails_in_the_database_leaves_the_count_equal_to_the_admissions_acknowledged_and_the_next_batch_works()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        var database = fx.Services.GetRequiredService<TallyDatabase>();
+        var (create, drop) = FailingInsertOfKeyBoom(database, tenant);
         await ExecuteAsync(database, create);
         try
         {
@@ -278,6 +284,40 @@ public abstract class AdmissionApiTests(TallyFixture fx)
             var acknowledged = responses.Where((r, i) => i != 20 && r.StatusCode == HttpStatusCode.OK).Count();
             var after = await TallyFixture.ReadObjectAsync(await client.PostAsJsonAsync(url, Body("default", "lb", 1)));
             Assert.Equal(acknowledged + 1, (double)after["current"]!);
+        }
+        finally
+        {
+            await ExecuteAsync(database, drop);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_whose_later_call_fails_completes_exactly_the_calls_it_counted()
+    {
+        var tenant = await fx.CreateTenantAsync("default");
+        var database = fx.Services.GetRequiredService<TallyDatabase>();
+        CounterCall Admit(string key) => new(true, tenant, "default", "objects", key, 1, -1);
+        using var writer = CounterBatchWriter.Open(database);
+        writer.Execute([Admit("a")]);
+        var (create, drop) = FailingInsertOfKeyBoom(database, tenant);
+        await ExecuteAsync(database, create);
+        try
+        {
+            CounterCall[] batch = [Admit("a"), Admit("boom")];
+            Assert.ThrowsAny<System.Data.Common.DbException>(() => writer.Execute(batch));
+
+            await using var db = database.CreateContext();
+            var count = await db.QuotaCounts.Where(c => c.TenantId == tenant && c.Key == "a").Select(c => c.CurrentMicros).SingleAsync();
+            Assert.False(batch[1].Result.Task.IsCompleted);
+            // SQLite runs a batch in one transaction, so nothing of it counts; PostgreSQL commits the first call on each
+            // key that has a count in a transaction of its own, before the other calls, and completes those calls at once.
+            var firstCounted = fx.Engine == DatabaseEngine.Postgres;
+            Assert.Equal(firstCounted ? 2 : 1, count);
+            Assert.Equal(firstCounted, batch[0].Result.Task.IsCompletedSuccessfully);
+            if (firstCounted)
+            {
+                Assert.Equal(new AdmissionResult(true, 2), await batch[0].Result.Task);
+            }
         }
         finally
         {

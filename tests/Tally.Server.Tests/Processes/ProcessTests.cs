@@ -99,9 +99,29 @@ public sealed class ProcessTests
     }
 
     [Fact]
-    public async Task Four_servers_migrating_one_empty_PostgreSQL_database_at_once_all_succeed()
+    public async Task Four_servers_migrating_one_empty_PostgreSQL_database_at_once_all_succeed() =>
+        await MigrateAtOnceAsync(await PostgresServer.CreateDatabaseAsync());
+
+    [Fact]
+    public async Task Four_processes_migrating_one_new_SQLite_file_at_once_all_succeed()
     {
-        var connection = await PostgresServer.CreateDatabaseAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"tally-migrate-{Guid.NewGuid():N}.db");
+        try
+        {
+            await MigrateAtOnceAsync(file);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var path in new[] { file, file + "-wal", file + "-shm" })
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    private static async Task MigrateAtOnceAsync(string connection)
+    {
         var databases = Enumerable.Range(0, 4).Select(_ => new TallyDatabase(connection)).ToArray();
         try
         {

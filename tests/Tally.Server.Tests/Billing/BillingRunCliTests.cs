@@ -91,7 +91,7 @@ public sealed class BillingRunCliTests
     [InlineData("--payment-gateway stripe", "Unknown payment gateway 'stripe'")]
     public async Task Bad_arguments_exit_2_with_a_message_and_start_no_run(string arguments, string message)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-billargs-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("billargs", ".db");
         var a = await SeedPlainAsync(file);
 
         var (exit, output) = await TallyProcess.RunAsync($"billing run --database \"{file}\" {arguments.Replace("{a}", a, StringComparison.Ordinal)}");
@@ -108,7 +108,7 @@ public sealed class BillingRunCliTests
     [InlineData("--operator-name \" \"", null, "--operator-name must be 1 to 200 characters")]
     public async Task Serve_refuses_bad_billing_options_with_exit_code_2(string arguments, string? environment, string message)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-billserve-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("billserve", ".db");
         var env = environment is null ? null : new Dictionary<string, string> { [environment.Split('=')[0]] = environment.Split('=')[1] };
 
         var (exit, output) = await TallyProcess.RunAsync($"serve --urls http://127.0.0.1:{PostgresServer.FreePort()} --database \"{file}\" {arguments}", env);
@@ -121,7 +121,7 @@ public sealed class BillingRunCliTests
     [Fact]
     public async Task Serve_accepts_the_billing_options_and_with_the_schedule_off_starts_no_run()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-billok-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("billok", ".db");
         var (process, _) = await TallyProcess.ServeAsync(
             file, new Dictionary<string, string> { ["TALLY_OPERATOR_NAME"] = "Example Operator" },
             "--billing-hour 0 --no-billing-schedule --operator-address \"1 Main St;Springfield\" --no-invoice-pdfs");
@@ -136,7 +136,7 @@ public sealed class BillingRunCliTests
     [Fact]
     public async Task Serve_past_the_billing_hour_starts_todays_scheduled_run_at_start_up()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-billsched-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("billsched", ".db");
         await SeedPlainAsync(file);
         var (process, _) = await TallyProcess.ServeAsync(file, new Dictionary<string, string> { ["TALLY_BILLING_HOUR"] = "0", ["TALLY_BILLING_SCHEDULE"] = "true" });
         await using (process)

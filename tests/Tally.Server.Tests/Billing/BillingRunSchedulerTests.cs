@@ -173,7 +173,7 @@ public abstract class BillingRunSchedulerTests
 
 public sealed class BillingRunSchedulerTestsOnSqlite : BillingRunSchedulerTests
 {
-    protected override Task<string> CreateDatabaseAsync() => Task.FromResult(Path.Combine(Path.GetTempPath(), $"tally-sched-{Guid.NewGuid():N}.db"));
+    protected override Task<string> CreateDatabaseAsync() => Task.FromResult(TestFiles.NewPath("sched", ".db"));
 }
 
 public sealed class BillingRunSchedulerTestsOnPostgres : BillingRunSchedulerTests

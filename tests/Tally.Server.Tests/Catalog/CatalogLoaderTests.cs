@@ -31,7 +31,7 @@ public abstract class CatalogLoaderTests(TallyFixture fx)
 
     private static async Task<string> WriteAsync(string json)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"tally-catalog-{Guid.NewGuid():N}.json");
+        var path = TestFiles.NewPath("catalog", ".json");
         await System.IO.File.WriteAllTextAsync(path, json);
         return path;
     }

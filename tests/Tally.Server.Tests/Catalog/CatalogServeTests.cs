@@ -14,8 +14,8 @@ public sealed partial class CatalogServeTests
     [Fact]
     public async Task Serve_with_a_bad_catalog_file_stops_with_a_message_naming_the_entry_and_field()
     {
-        var db = Path.Combine(Path.GetTempPath(), $"tally-catalog-{Guid.NewGuid():N}.db");
-        var file = Path.Combine(Path.GetTempPath(), $"tally-catalog-{Guid.NewGuid():N}.json");
+        var db = TestFiles.NewPath("catalog", ".db");
+        var file = TestFiles.NewPath("catalog", ".json");
         await File.WriteAllTextAsync(file, """{"metrics":{"requests":{"display_name":"Requests","unit_name":"requests","divisor":"zero"}}}""");
 
         var (exit, output) = await TallyProcess.RunAsync(
@@ -29,7 +29,7 @@ public sealed partial class CatalogServeTests
     [Fact]
     public async Task Serve_with_demo_puts_acme_on_the_team_plan_of_the_demo_catalog()
     {
-        var db = Path.Combine(Path.GetTempPath(), $"tally-demo-{Guid.NewGuid():N}.db");
+        var db = TestFiles.NewPath("demo", ".db");
         var (process, url) = await TallyProcess.ServeAsync(db, new Dictionary<string, string> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret }, "--demo");
         await using (process)
         {

@@ -51,7 +51,8 @@ public static class PostgresServer
         await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), $"-D {data} -U tally --auth=trust --no-sync -E UTF8 --locale=C.UTF-8");
         var settings = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
         await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), $"-D {data} -l {Path.Combine(root, "log")} -o \"{settings}\" -w -t 60 start");
-        StartReaper(asRoot, bin, root, data);
+        // The safety net for the exit handler below, which does not run when the test runner kills its test host.
+        TestFiles.AfterExit($"{(asRoot ? "runuser -u postgres -- " : "")}{Path.Combine(bin, "pg_ctl")} -D {data} -m immediate stop; rm -rf {root}");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try
@@ -69,22 +70,6 @@ public static class PostgresServer
             }
         };
         return $"Host=127.0.0.1;Port={port};Username=tally;Database=postgres;Pooling=false";
-    }
-
-    /// <summary>
-    /// The safety net for <see cref="AppDomain.ProcessExit"/>, which does not run when the test runner kills its test
-    /// host: a shell in a session of its own that waits for this process to end, then stops the server and removes its
-    /// directory (a no-op when the exit handler did it first).
-    /// </summary>
-    private static void StartReaper(bool asRoot, string bin, string root, string data)
-    {
-        var stop = $"{(asRoot ? "runuser -u postgres -- " : "")}{Path.Combine(bin, "pg_ctl")} -D {data} -m immediate stop";
-        var script = $"exec >/dev/null 2>&1 </dev/null; while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}; rm -rf {root}";
-        var start = new ProcessStartInfo("setsid", ["sh", "-c", script])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = "/tmp",
-        };
-        using var reaper = Process.Start(start) ?? throw new InvalidOperationException("Could not start the PostgreSQL reaper (setsid sh).");
     }
 
     private static string? FindBinDirectory()

@@ -122,7 +122,7 @@ public sealed class SqliteFixture : TallyFixture
     public override DatabaseEngine Engine => DatabaseEngine.Sqlite;
 
     protected override Task<string> CreateDatabaseAsync() =>
-        Task.FromResult(Path.Combine(Path.GetTempPath(), $"tally-test-{Guid.NewGuid():N}.db"));
+        Task.FromResult(TestFiles.NewPath("test", ".db"));
 }
 
 public sealed class PostgresFixture : TallyFixture

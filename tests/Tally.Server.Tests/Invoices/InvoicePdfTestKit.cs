@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Tally.Domain;
 using Tally.Domain.Invoicing;
 using Tally.Server.Features.Invoices;
+using Tally.Server.Tests.Infrastructure;
 
 namespace Tally.Server.Tests.Invoices;
 
@@ -74,7 +75,7 @@ internal static partial class InvoicePdfTestKit
     /// <summary>Writes <paramref name="pdf"/> to a temporary file, runs <paramref name="tool"/> on it and returns its standard output.</summary>
     public static string Run(string tool, byte[] pdf, params string[] arguments)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"tally-invoice-{Guid.NewGuid():N}.pdf");
+        var path = TestFiles.NewPath("invoice", ".pdf");
         File.WriteAllBytes(path, pdf);
         try
         {

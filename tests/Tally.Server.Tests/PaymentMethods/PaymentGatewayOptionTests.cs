@@ -9,7 +9,7 @@ public sealed class PaymentGatewayOptionTests
     [Fact]
     public async Task An_unknown_gateway_named_by_flag_or_environment_stops_start_up_with_a_clear_message()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-gateway-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("gateway", ".db");
         var serve = $"serve --urls http://127.0.0.1:{PostgresServer.FreePort()} --database \"{file}\"";
 
         var (flagExit, flagOutput) = await TallyProcess.RunAsync(serve + " --payment-gateway stripe");

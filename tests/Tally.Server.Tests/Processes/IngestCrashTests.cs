@@ -24,7 +24,7 @@ public sealed class IngestCrashTests
 
     [Fact]
     public async Task Ingest_into_SQLite_survives_SIGKILL_with_every_acknowledged_event_stored_exactly_once() =>
-        await KillAndRecoverAsync(Path.Combine(Path.GetTempPath(), $"tally-crash-{Guid.NewGuid():N}.db"));
+        await KillAndRecoverAsync(TestFiles.NewPath("crash", ".db"));
 
     [Fact]
     public async Task Ingest_into_PostgreSQL_survives_SIGKILL_with_every_acknowledged_event_stored_exactly_once() =>

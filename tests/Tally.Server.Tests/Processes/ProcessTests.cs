@@ -51,7 +51,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task Serve_on_an_empty_database_prints_a_generated_operator_token_once_and_it_works()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-proc-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("proc", ".db");
         string secret;
         var (process, url) = await TallyProcess.ServeAsync(file);
         await using (process)
@@ -72,7 +72,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task Migrate_and_token_create_work_from_the_command_line()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-cli-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("cli", ".db");
 
         var migrate = await TallyProcess.RunAsync($"migrate --database \"{file}\"");
         Assert.Equal(0, migrate.ExitCode);
@@ -103,22 +103,8 @@ public sealed class ProcessTests
         await MigrateAtOnceAsync(await PostgresServer.CreateDatabaseAsync());
 
     [Fact]
-    public async Task Four_processes_migrating_one_new_SQLite_file_at_once_all_succeed()
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-migrate-{Guid.NewGuid():N}.db");
-        try
-        {
-            await MigrateAtOnceAsync(file);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var path in new[] { file, file + "-wal", file + "-shm" })
-            {
-                File.Delete(path);
-            }
-        }
-    }
+    public async Task Four_processes_migrating_one_new_SQLite_file_at_once_all_succeed() =>
+        await MigrateAtOnceAsync(TestFiles.NewPath("migrate", ".db"));
 
     private static async Task MigrateAtOnceAsync(string connection)
     {
@@ -142,7 +128,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task A_short_bootstrap_token_is_refused_at_start()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-short-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("short", ".db");
         var (exit, output) = await TallyProcess.RunAsync($"serve --urls http://127.0.0.1:{PostgresServer.FreePort()} --database \"{file}\"", new Dictionary<string, string> { ["TALLY_BOOTSTRAP_TOKEN"] = "short" });
         Assert.Equal(2, exit);
         Assert.Contains("at least 32", output, StringComparison.Ordinal);
@@ -151,7 +137,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task Serve_stops_cleanly_on_SIGTERM()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"tally-term-{Guid.NewGuid():N}.db");
+        var file = TestFiles.NewPath("term", ".db");
         var (process, _) = await TallyProcess.ServeAsync(file, new Dictionary<string, string> { ["TALLY_BOOTSTRAP_TOKEN"] = Secret });
         await using (process)
         {

@@ -38,7 +38,7 @@ public sealed class TallyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+            WorkingDirectory = workingDirectory ?? TestFiles.Directory,
         };
         start.Environment.Remove("TALLY_BOOTSTRAP_TOKEN");
         start.Environment.Remove("TALLY_DATABASE");

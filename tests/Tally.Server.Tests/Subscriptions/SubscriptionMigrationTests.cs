@@ -59,7 +59,7 @@ public abstract class SubscriptionMigrationTests
 public sealed class SubscriptionMigrationTestsOnSqlite : SubscriptionMigrationTests
 {
     protected override Task<string> NewDatabaseAsync() =>
-        Task.FromResult(Path.Combine(Path.GetTempPath(), $"tally-migration-test-{Guid.NewGuid():N}.db"));
+        Task.FromResult(TestFiles.NewPath("migration-test", ".db"));
 }
 
 public sealed class SubscriptionMigrationTestsOnPostgres : SubscriptionMigrationTests

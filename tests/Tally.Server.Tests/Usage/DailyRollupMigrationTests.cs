@@ -100,7 +100,7 @@ public abstract class DailyRollupMigrationTests
 public sealed class DailyRollupMigrationTestsOnSqlite : DailyRollupMigrationTests
 {
     protected override Task<string> NewDatabaseAsync() =>
-        Task.FromResult(Path.Combine(Path.GetTempPath(), $"tally-migration-test-{Guid.NewGuid():N}.db"));
+        Task.FromResult(TestFiles.NewPath("migration-test", ".db"));
 }
 
 public sealed class DailyRollupMigrationTestsOnPostgres : DailyRollupMigrationTests

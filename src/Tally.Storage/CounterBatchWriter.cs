@@ -131,13 +131,12 @@ internal sealed class CounterBatchWriter : IDisposable
                 calls[i].Result.TrySetResult(new AdmissionResult(true, values[i]!.Value));
             }
 
+            // Each attempt sets values[i] for every call in rest, so a rolled-back attempt leaves nothing behind.
             results = RetryOnDeadlock(() =>
             {
-                var restValues = (long?[])values.Clone();
                 using var transaction = _connection.BeginTransaction();
-                var restResults = ExecuteOneByOne(calls, rest, restValues, transaction);
+                var restResults = ExecuteOneByOne(calls, rest, values, transaction);
                 transaction.Commit();
-                restValues.CopyTo(values, 0);
                 return restResults;
             });
         }
@@ -219,7 +218,8 @@ internal sealed class CounterBatchWriter : IDisposable
     /// The calls <paramref name="rest"/> (in batch order) one statement each — an admit on a new key (inserted if its
     /// namespace exists), a refused admit, a release of a key without a count, a later call on a key — in key order
     /// (stable: a key's calls keep their order), then the counts of those that changed nothing. Sets
-    /// <paramref name="values"/> for those applied; returns the results of the others.
+    /// <paramref name="values"/>[i] for every call in <paramref name="rest"/> (null when it changed nothing); returns
+    /// the results of those that changed nothing.
     /// </summary>
     private AdmissionResult[] ExecuteOneByOne(IReadOnlyList<CounterCall> calls, int[] rest, long?[] values, DbTransaction transaction)
     {

@@ -150,6 +150,7 @@ public sealed class QuotaCounterStore : IAsyncDisposable
                     executed = Stopwatch.GetTimestamp();
                     foreach (var call in batch)
                     {
+                        // A no-op for calls the writer completed already (committed before the failure).
                         call.Result.TrySetException(e);
                     }
 

@@ -113,8 +113,7 @@ public sealed class ProcessTests
         {
             await Task.WhenAll(databases.Select(d => Task.Run(() => d.MigrateAsync())));
             await using var db = databases[0].CreateContext();
-            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-            Assert.Equal(db.Database.GetMigrations().Count(), (await db.Database.GetAppliedMigrationsAsync()).Count());
+            Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
         }
         finally
         {

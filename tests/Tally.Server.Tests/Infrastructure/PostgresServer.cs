@@ -51,24 +51,9 @@ public static class PostgresServer
         await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), $"-D {data} -U tally --auth=trust --no-sync -E UTF8 --locale=C.UTF-8");
         var settings = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
         await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), $"-D {data} -l {Path.Combine(root, "log")} -o \"{settings}\" -w -t 60 start");
-        // The safety net for the exit handler below, which does not run when the test runner kills its test host.
+        // Stopped and removed once the test host has ended, however it ends: the runner may kill the host before exit
+        // handlers run. Kept outside TestFiles.Directory, whose removal must not race with pg_ctl reading the data directory.
         TestFiles.AfterExit($"{(asRoot ? "runuser -u postgres -- " : "")}{Path.Combine(bin, "pg_ctl")} -D {data} -m immediate stop; rm -rf {root}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), $"-D {data} -m immediate stop").GetAwaiter().GetResult();
-                Directory.Delete(root, recursive: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // The server is gone already.
-            }
-            catch (IOException)
-            {
-                // Left for the OS to clean.
-            }
-        };
         return $"Host=127.0.0.1;Port={port};Username=tally;Database=postgres;Pooling=false";
     }
 

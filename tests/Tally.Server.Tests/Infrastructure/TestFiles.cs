@@ -4,8 +4,8 @@ namespace Tally.Server.Tests.Infrastructure;
 
 /// <summary>
 /// One directory per test run for the files tests create (SQLite databases and their WAL, catalogs, PDFs, working
-/// directories of <c>tally</c> processes), removed when the test host ends: by an exit handler, and by a reaper
-/// (<see cref="AfterExit"/>) when the test runner kills the host before exit handlers run.
+/// directories of <c>tally</c> processes), removed by a reaper (<see cref="AfterExit"/>) when the test host ends: the
+/// runner may kill the host before exit handlers run, so the reaper is the one way of cleaning up.
 /// </summary>
 public static class TestFiles
 {
@@ -37,21 +37,6 @@ public static class TestFiles
         var root = Path.Combine(Path.GetTempPath(), $"tally-tests-{Guid.NewGuid():N}"[..20]);
         System.IO.Directory.CreateDirectory(root);
         AfterExit($"rm -rf {root}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                System.IO.Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-                // The reaper removes it.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // The reaper removes it.
-            }
-        };
         return root;
     }
 }

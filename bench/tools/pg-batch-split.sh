@@ -27,5 +27,5 @@ sleep 5
 n2=$(batches "$url"); read -r b_cpu2 b_wait2 < <(cpu_and_wait /proc/"$backend"/schedstat); read -r w_cpu2 w_wait2 < <(cpu_and_wait "$writer"/schedstat); t2=$(date +%s%N)
 wait "$bench_pid" || true
 grep -E '^\| (Kestrel|Tally)|writer loop' "$work/bench.out"
-awk -v n="$(echo "$n2 - $n1" | bc)" -v bc="$((b_cpu2 - b_cpu1))" -v bw="$((b_wait2 - b_wait1))" -v wc="$((w_cpu2 - w_cpu1))" -v ww="$((w_wait2 - w_wait1))" -v dt="$((t2 - t1))" \
-  'BEGIN { printf "per batch (%d batches in %.1f s): wall %.0f us; PostgreSQL backend %.0f us on a CPU + %.0f us waiting for one; writer thread %.0f us on a CPU + %.0f us waiting for one\n", n, dt / 1e9, dt / 1000 / n, bc / 1000 / n, bw / 1000 / n, wc / 1000 / n, ww / 1000 / n }'
+awk -v n1="$n1" -v n2="$n2" -v bc="$((b_cpu2 - b_cpu1))" -v bw="$((b_wait2 - b_wait1))" -v wc="$((w_cpu2 - w_cpu1))" -v ww="$((w_wait2 - w_wait1))" -v dt="$((t2 - t1))" \
+  'BEGIN { n = n2 - n1; printf "per batch (%d batches in %.1f s): wall %.0f us; PostgreSQL backend %.0f us on a CPU + %.0f us waiting for one; writer thread %.0f us on a CPU + %.0f us waiting for one\n", n, dt / 1e9, dt / 1000 / n, bc / 1000 / n, bw / 1000 / n, wc / 1000 / n, ww / 1000 / n }'

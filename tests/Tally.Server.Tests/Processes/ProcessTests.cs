@@ -99,11 +99,11 @@ public sealed class ProcessTests
     }
 
     [Fact]
-    public async Task Four_servers_migrating_one_empty_PostgreSQL_database_at_once_all_succeed() =>
+    public async Task Four_migrations_at_once_of_one_empty_PostgreSQL_database_all_succeed() =>
         await MigrateAtOnceAsync(await PostgresServer.CreateDatabaseAsync());
 
     [Fact]
-    public async Task Four_processes_migrating_one_new_SQLite_file_at_once_all_succeed() =>
+    public async Task Four_migrations_at_once_of_one_new_SQLite_file_all_succeed() =>
         await MigrateAtOnceAsync(TestFiles.NewPath("migrate", ".db"));
 
     private static async Task MigrateAtOnceAsync(string connection)

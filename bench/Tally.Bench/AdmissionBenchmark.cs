@@ -12,9 +12,6 @@ internal sealed record AdmissionSettings(
     string? Database, double Seconds, double Warmup, int Connections, bool Release, bool Diagnostics, double WaitQuiet, bool DbInWorkdir, int Rounds,
     string? Versus)
 {
-    /// <summary>Paths measured in alternating rounds: the baseline and Tally, and the --versus build when given.</summary>
-    public int Alternating => Versus is null ? 2 : 3;
-
     public static AdmissionSettings From(Options options)
     {
         options.Only("--database", "--seconds", "--warmup", "--connections", "--release", "--diagnostics", "--wait-quiet", "--db-in-workdir", "--rounds", "--versus");
@@ -117,8 +114,9 @@ internal static partial class AdmissionBenchmark
                 return server;
             }
 
-            var tally = StartTally("tally", tallyDll);
-            ServerProcess? versus = null;
+            // The Tally builds measured: this one, and the --versus build when given.
+            List<ServerProcess> tallies = [StartTally("tally", tallyDll)];
+            var tally = tallies[0];
             if (settings.Versus is { } versusDir)
             {
                 var versusDll = Path.Combine(versusDir, "tally.dll");
@@ -127,10 +125,11 @@ internal static partial class AdmissionBenchmark
                     throw new BenchmarkException($"--versus {versusDir}: no tally.dll with its tally.runtimeconfig.json there (copy a Release build of bench/Tally.Bench's output directory).");
                 }
 
-                versus = StartTally("tally-versus", versusDll);
+                tallies.Add(StartTally("tally-versus", versusDll));
             }
 
-            var paths = settings.Alternating + (settings.Diagnostics ? 2 : 0);
+            var alternating = 1 + tallies.Count; // paths measured in alternating rounds: the baseline and every Tally build
+            var paths = alternating + (settings.Diagnostics ? 2 : 0);
             watchdog = Watchdog.Start(
                 Environment.ProcessId,
                 servers.Select(s => s.Id),
@@ -138,14 +137,14 @@ internal static partial class AdmissionBenchmark
                 work.FullName);
 
             await baseline.WaitReadyAsync(async t => await IsStatusAsync(client, Admit(baseline.BaseAddress, "admit", 0, null), HttpStatusCode.OK, t), TimeSpan.FromSeconds(60), ct);
-            foreach (var server in versus is null ? [tally] : new[] { tally, versus })
+            foreach (var server in tallies)
             {
                 await server.WaitReadyAsync(async t => await IsStatusAsync(client, new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseAddress, "readyz")), HttpStatusCode.OK, t), TimeSpan.FromSeconds(120), ct);
                 PrintLines(server);
                 await CreateTenantAsync(client, server.BaseAddress, ct);
             }
 
-            if (versus is not null)
+            if (settings.Versus is not null)
             {
                 Console.WriteLine($"- versus: a second Tally build from `{settings.Versus}`, measured like the first {(settings.Database is null ? "on its own fresh SQLite file" : "on the same PostgreSQL database (same tenant and keys; the paths are measured one at a time)")}");
             }
@@ -167,12 +166,8 @@ internal static partial class AdmissionBenchmark
                     Server = baseline,
                     CreateRequest = (w, _) => Admit(baseline.BaseAddress, "admit", w, null),
                 },
-                AdmitTarget("Tally", tally, settings.Release),
             };
-            if (versus is not null)
-            {
-                targets.Add(AdmitTarget("Tally versus build", versus, settings.Release));
-            }
+            targets.AddRange(tallies.Select((server, i) => AdmitTarget(i == 0 ? "Tally" : "Tally versus build", server, settings.Release)));
 
             if (settings.Diagnostics)
             {
@@ -195,7 +190,6 @@ internal static partial class AdmissionBenchmark
             // measured after all their warm-ups, in R alternating rounds (each round starts one path later than the one
             // before), each slice --seconds / R long, so that all see the same machine: its speed drifts by a quarter
             // within minutes.
-            var alternating = settings.Alternating;
             var slices = targets.Select(_ => new List<LoadResult>()).ToList();
             var warmups = new double[targets.Count];
             var writer = Enumerable.Repeat(WriterTotals.Zero, targets.Count).ToArray();
